@@ -1,0 +1,176 @@
+// Bindings that build and read struct sockaddr. lib/address.ts holds the
+// policy (tuples, '' and '<broadcast>', name resolution, caching); these
+// functions only move bytes between JavaScript values and sockaddrs.
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <string>
+
+#include "binding.h"
+#include "sys/sys.h"
+
+namespace bsdsock {
+
+namespace {
+
+Napi::Value SockaddrBuffer(Napi::Env env, const sockaddr_storage& ss,
+                           socklen_t len) {
+  return Napi::Buffer<uint8_t>::Copy(
+      env, reinterpret_cast<const uint8_t*>(&ss), len);
+}
+
+// sockaddrInet(family, host, port, flowinfo, scopeId, scopeGiven)
+//   -> Buffer, or -EINVAL when host is not a numeric literal of family
+Napi::Value SockaddrInet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!info[1].IsString()) throw Napi::TypeError::New(env, "bsdsock: host");
+  // Longest literal: an IPv6 address plus "%" and an interface name.
+  char host[INET6_ADDRSTRLEN + 1 + 64];
+  size_t n = 0;
+  napi_get_value_string_utf8(env, info[1], host, sizeof host, &n);
+  if (n + 1 >= sizeof host) return Result(env, -EINVAL);
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  int r = sys::inet_sockaddr(Int(info, 0), host,
+                             static_cast<uint16_t>(Uint(info, 2)),
+                             Uint(info, 3), Uint(info, 4), Bool(info, 5), &ss,
+                             &len);
+  if (r < 0) return Result(env, r);
+  return SockaddrBuffer(env, ss, len);
+}
+
+// sockaddrSpecial(family, broadcast, port) -> Buffer, or -errno
+Napi::Value SockaddrSpecial(const Napi::CallbackInfo& info) {
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  int r = sys::inet_special(Int(info, 0), Bool(info, 1),
+                            static_cast<uint16_t>(Uint(info, 2)), &ss, &len);
+  if (r < 0) return Result(info.Env(), r);
+  return SockaddrBuffer(info.Env(), ss, len);
+}
+
+// sockaddrUnix(pathBytes) -> Buffer, or -ENAMETOOLONG
+Napi::Value SockaddrUnix(const Napi::CallbackInfo& info) {
+  Bytes path = View(info, 0);
+  sockaddr_storage ss;
+  socklen_t len = 0;
+  int r = sys::unix_sockaddr(path.data, path.len, &ss, &len);
+  if (r < 0) return Result(info.Env(), r);
+  return SockaddrBuffer(info.Env(), ss, len);
+}
+
+// decodeSockaddr(view, length) ->
+//   AF_INET:  [host, port]
+//   AF_INET6: [host, port, flowinfo, scopeId]
+//   AF_UNIX:  Buffer with the path bytes (abstract names keep their NUL)
+//   other:    null (lib/ returns the raw bytes)
+Napi::Value DecodeSockaddr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Bytes b = View(info, 0);
+  uint32_t len = Uint(info, 1);
+  if (len > b.len || len > sizeof(sockaddr_storage))
+    throw Napi::RangeError::New(env, "bsdsock: sockaddr length");
+  sockaddr_storage ss;
+  std::memset(&ss, 0, sizeof ss);
+  std::memcpy(&ss, b.data, len);
+  int family = sys::sockaddr_family(&ss, len);
+  if (family == AF_INET || family == AF_INET6) {
+    char host[INET6_ADDRSTRLEN];
+    if (sys::inet_host(&ss, host, sizeof host) < 0) return env.Null();
+    if (family == AF_INET) {
+      const auto* sin = reinterpret_cast<const sockaddr_in*>(&ss);
+      Napi::Array a = Napi::Array::New(env, 2);
+      a.Set(uint32_t{0}, Napi::String::New(env, host));
+      a.Set(uint32_t{1}, Napi::Number::New(env, ntohs(sin->sin_port)));
+      return a;
+    }
+    const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    Napi::Array a = Napi::Array::New(env, 4);
+    a.Set(uint32_t{0}, Napi::String::New(env, host));
+    a.Set(uint32_t{1}, Napi::Number::New(env, ntohs(sin6->sin6_port)));
+    a.Set(uint32_t{2}, Napi::Number::New(env, ntohl(sin6->sin6_flowinfo)));
+    a.Set(uint32_t{3}, Napi::Number::New(env, sin6->sin6_scope_id));
+    return a;
+  }
+  if (family == AF_UNIX) {
+    const char* path;
+    size_t n;
+    sys::unix_path(&ss, len, &path, &n);
+    return Napi::Buffer<uint8_t>::Copy(
+        env, reinterpret_cast<const uint8_t*>(path), n);
+  }
+  return env.Null();
+}
+
+// sockaddrFamily(view, length) -> family, or -EINVAL
+Napi::Value SockaddrFamily(const Napi::CallbackInfo& info) {
+  Bytes b = View(info, 0);
+  uint32_t len = Uint(info, 1);
+  if (len > b.len || len > sizeof(sockaddr_storage))
+    throw Napi::RangeError::New(info.Env(), "bsdsock: sockaddr length");
+  sockaddr_storage ss;
+  std::memcpy(&ss, b.data, len);
+  return Result(info.Env(), sys::sockaddr_family(&ss, len));
+}
+
+// getaddrinfo(host|null, service|null, family, type, proto, flags) ->
+//   [[family, type, proto, canonname, sockaddr Buffer], ...]
+//   or { gai: EAI code, errno } on failure
+Napi::Value Getaddrinfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string host, service;
+  const bool has_host = info[0].IsString(), has_service = info[1].IsString();
+  if (has_host) host = info[0].As<Napi::String>().Utf8Value();
+  if (has_service) service = info[1].As<Napi::String>().Utf8Value();
+  addrinfo* res = nullptr;
+  int sys_errno = 0;
+  int r = sys::getaddrinfo(has_host ? host.c_str() : nullptr,
+                           has_service ? service.c_str() : nullptr,
+                           Int(info, 2), Int(info, 3), Int(info, 4),
+                           Int(info, 5), &res, &sys_errno);
+  if (r != 0) {
+    Napi::Object err = Napi::Object::New(env);
+    err.Set("gai", Napi::Number::New(env, r));
+    err.Set("errno", Napi::Number::New(env, sys_errno));
+    return err;
+  }
+  Napi::Array list = Napi::Array::New(env);
+  uint32_t i = 0;
+  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
+    Napi::Array entry = Napi::Array::New(env, 5);
+    entry.Set(uint32_t{0}, Napi::Number::New(env, ai->ai_family));
+    entry.Set(uint32_t{1}, Napi::Number::New(env, ai->ai_socktype));
+    entry.Set(uint32_t{2}, Napi::Number::New(env, ai->ai_protocol));
+    entry.Set(uint32_t{3}, Napi::String::New(
+                               env, ai->ai_canonname ? ai->ai_canonname : ""));
+    entry.Set(uint32_t{4},
+              Napi::Buffer<uint8_t>::Copy(
+                  env, reinterpret_cast<const uint8_t*>(ai->ai_addr),
+                  ai->ai_addrlen));
+    list.Set(i++, entry);
+  }
+  freeaddrinfo(res);
+  return list;
+}
+
+// gaiStrerror(code) -> message
+Napi::Value GaiStrerror(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), gai_strerror(Int(info, 0)));
+}
+
+}  // namespace
+
+void InitAddress(Napi::Env env, Napi::Object exports) {
+  exports.Set("sockaddrInet", Napi::Function::New(env, SockaddrInet, "sockaddrInet"));
+  exports.Set("sockaddrSpecial",
+              Napi::Function::New(env, SockaddrSpecial, "sockaddrSpecial"));
+  exports.Set("sockaddrUnix", Napi::Function::New(env, SockaddrUnix, "sockaddrUnix"));
+  exports.Set("decodeSockaddr",
+              Napi::Function::New(env, DecodeSockaddr, "decodeSockaddr"));
+  exports.Set("sockaddrFamily",
+              Napi::Function::New(env, SockaddrFamily, "sockaddrFamily"));
+  exports.Set("getaddrinfo", Napi::Function::New(env, Getaddrinfo, "getaddrinfo"));
+  exports.Set("gaiStrerror", Napi::Function::New(env, GaiStrerror, "gaiStrerror"));
+}
+
+}  // namespace bsdsock

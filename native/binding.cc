@@ -1,0 +1,135 @@
+// Module entry point and the argument helpers shared by the binding files.
+// The module is context-aware (Node-API modules always are): it keeps no
+// global state, so it loads in any number of worker threads at once.
+#include "binding.h"
+
+#include <cstring>
+
+namespace bsdsock {
+
+namespace {
+
+[[noreturn]] void ThrowType(Napi::Env env, const char* what) {
+  throw Napi::TypeError::New(env, what);
+}
+
+size_t ElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_int8_array:
+    case napi_uint8_array:
+    case napi_uint8_clamped_array:
+      return 1;
+    case napi_int16_array:
+    case napi_uint16_array:
+      return 2;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      return 4;
+    default:  // float64, bigint64, biguint64
+      return 8;
+  }
+}
+
+}  // namespace
+
+int32_t Int(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) ThrowType(info.Env(), "bsdsock: expected a number");
+  return v.As<Napi::Number>().Int32Value();
+}
+
+uint32_t Uint(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsNumber()) ThrowType(info.Env(), "bsdsock: expected a number");
+  return v.As<Napi::Number>().Uint32Value();
+}
+
+bool Bool(const Napi::CallbackInfo& info, size_t i) {
+  Napi::Value v = info[i];
+  if (!v.IsBoolean()) ThrowType(info.Env(), "bsdsock: expected a boolean");
+  return v.As<Napi::Boolean>().Value();
+}
+
+Bytes View(const Napi::CallbackInfo& info, size_t i) {
+  napi_env env = info.Env();
+  napi_value v = info[i];
+  Bytes b;
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  // The common case (a Buffer) costs one call; DataView is the fallback.
+  if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr,
+                               nullptr) == napi_ok) {
+    b.data = static_cast<uint8_t*>(data);
+    b.len = length * ElementSize(type);
+    return b;
+  }
+  bool is_dataview = false;
+  napi_is_dataview(env, v, &is_dataview);
+  if (!is_dataview) ThrowType(info.Env(), "bsdsock: expected an ArrayBufferView");
+  napi_get_dataview_info(env, v, &length, &data, nullptr, nullptr);
+  b.data = static_cast<uint8_t*>(data);
+  b.len = length;
+  return b;
+}
+
+Bytes ViewRange(const Napi::CallbackInfo& info, size_t i) {
+  Bytes whole = View(info, i);
+  Napi::Value off_v = info[i + 1], len_v = info[i + 2];
+  if (!off_v.IsNumber() || !len_v.IsNumber())
+    ThrowType(info.Env(), "bsdsock: expected a byte offset and length");
+  double off = off_v.As<Napi::Number>().DoubleValue();
+  double len = len_v.As<Napi::Number>().DoubleValue();
+  // Written so that NaN fails too.
+  if (!(off >= 0 && len >= 0 && off + len <= static_cast<double>(whole.len)))
+    throw Napi::RangeError::New(info.Env(),
+                                "bsdsock: byte range outside the buffer");
+  Bytes b;
+  b.data = whole.data + static_cast<size_t>(off);
+  b.len = static_cast<size_t>(len);
+  return b;
+}
+
+void AddrIn(const Napi::CallbackInfo& info, size_t i, SockaddrIn* out) {
+  Bytes b = View(info, i);
+  if (b.len > sizeof out->storage)
+    throw Napi::RangeError::New(info.Env(), "bsdsock: sockaddr too long");
+  std::memset(&out->storage, 0, sizeof out->storage);
+  std::memcpy(&out->storage, b.data, b.len);
+  out->len = static_cast<socklen_t>(b.len);
+}
+
+void AddrOut(const Napi::CallbackInfo& info, size_t i, SockaddrOut* out) {
+  Bytes b = View(info, i);
+  if (b.len < kAddrOutSize)
+    throw Napi::RangeError::New(info.Env(), "bsdsock: address buffer too small");
+  out->dest = b.data;
+  out->len = sizeof out->storage;
+}
+
+void SockaddrOut::Store() const {
+  uint32_t n = len > sizeof storage ? sizeof storage : len;
+  std::memcpy(dest, &storage, n);
+  std::memcpy(dest + sizeof storage, &n, sizeof n);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InitCalls(env, exports);
+  InitIo(env, exports);
+  InitAddress(env, exports);
+  InitOptions(env, exports);
+  InitConstants(env, exports);
+  exports.Set("ADDR_OUT_SIZE", Napi::Number::New(env, kAddrOutSize));
+  exports.Set("SOCKADDR_STORAGE_SIZE",
+              Napi::Number::New(env, sizeof(sockaddr_storage)));
+  return exports;
+}
+
+}  // namespace bsdsock
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) {
+  return bsdsock::Init(env, exports);
+}
+
+NODE_API_MODULE(bsdsock, InitModule)

@@ -1,0 +1,71 @@
+// Shared helpers for the binding files. Each binding function converts its
+// arguments, calls one function of native/sys, and returns a number: the
+// result, or -errno. Only programming errors (a wrong argument type, a range
+// outside a buffer) throw, and lib/ validates before it gets here, so those
+// throws are a second line of defence against a crash, not an API.
+#pragma once
+
+#include <napi.h>
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bsdsock {
+
+// Size of the "address out" buffers that lib/ passes to accept, recvfrom,
+// getsockname and getpeername: a sockaddr_storage followed by a uint32 (in
+// native byte order) that receives the address length.
+constexpr size_t kAddrOutSize = sizeof(sockaddr_storage) + sizeof(uint32_t);
+
+inline Napi::Value Result(Napi::Env env, double r) {
+  return Napi::Number::New(env, r);
+}
+
+// Argument i as an int32; a TypeError if it is not a number.
+int32_t Int(const Napi::CallbackInfo& info, size_t i);
+// Argument i as a uint32; a TypeError if it is not a number.
+uint32_t Uint(const Napi::CallbackInfo& info, size_t i);
+// Argument i as a bool (truthiness is decided in lib/; here it must be one).
+bool Bool(const Napi::CallbackInfo& info, size_t i);
+
+// Bytes of an ArrayBufferView (any TypedArray, Buffer or DataView).
+struct Bytes {
+  uint8_t* data = nullptr;
+  size_t len = 0;
+};
+// Argument i as a whole view.
+Bytes View(const Napi::CallbackInfo& info, size_t i);
+// Arguments i, i+1, i+2 as (view, byteOffset, byteLength), range-checked
+// against the view: a RangeError rather than a read past its end.
+Bytes ViewRange(const Napi::CallbackInfo& info, size_t i);
+
+// A sockaddr passed in as a Buffer holding exactly the address bytes. It is
+// copied into aligned storage: a Buffer from Node's pool may start anywhere.
+struct SockaddrIn {
+  sockaddr_storage storage;
+  socklen_t len = 0;
+  const sockaddr* get() const {
+    return reinterpret_cast<const sockaddr*>(&storage);
+  }
+};
+void AddrIn(const Napi::CallbackInfo& info, size_t i, SockaddrIn* out);
+
+// The address-out buffer at argument i (see kAddrOutSize): a call fills
+// `storage` and `len`, then Store() copies both out to JavaScript.
+struct SockaddrOut {
+  uint8_t* dest = nullptr;
+  sockaddr_storage storage;
+  socklen_t len = sizeof(sockaddr_storage);
+  void Store() const;
+};
+void AddrOut(const Napi::CallbackInfo& info, size_t i, SockaddrOut* out);
+
+// Registration of each binding file's functions on the module's exports.
+void InitCalls(Napi::Env env, Napi::Object exports);
+void InitIo(Napi::Env env, Napi::Object exports);
+void InitAddress(Napi::Env env, Napi::Object exports);
+void InitOptions(Napi::Env env, Napi::Object exports);
+void InitConstants(Napi::Env env, Napi::Object exports);
+
+}  // namespace bsdsock

@@ -1,0 +1,249 @@
+// POSIX socket calls with libuv's return convention; see sys.h for the
+// contract. Linux is the tested platform; the #else branches keep the BSD and
+// macOS paths (no accept4, no SOCK_CLOEXEC, no MSG_NOSIGNAL) compiling.
+#include "sys.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+namespace bsdsock::sys {
+
+namespace {
+
+// Retries `call` while it fails with EINTR; returns its result or -errno.
+template <typename Call>
+auto retry(Call call) -> decltype(call()) {
+  decltype(call()) r;
+  do {
+    r = call();
+  } while (r == -1 && errno == EINTR);
+  return r == -1 ? -errno : r;
+}
+
+#ifndef MSG_NOSIGNAL
+#define MSG_NOSIGNAL 0
+#endif
+
+#if !defined(SOCK_CLOEXEC) || defined(SO_NOSIGPIPE) || !defined(__linux__)
+// A new fd gets the flags that socket() could not set atomically here.
+// On failure the fd is closed with errno preserved, so no fd leaks.
+int finish_new_fd(int fd, bool set_cloexec, bool nonblock) {
+  if (fd < 0) return fd;
+  int err = 0;
+  if (set_cloexec && fcntl(fd, F_SETFD, FD_CLOEXEC) == -1) err = errno;
+  if (err == 0) {
+    int r = set_nonblocking(fd, nonblock);
+    if (r < 0) err = -r;
+  }
+#if defined(SO_NOSIGPIPE)
+  int one = 1;
+  if (err == 0 &&
+      ::setsockopt(fd, SOL_SOCKET, SO_NOSIGPIPE, &one, sizeof one) == -1)
+    err = errno;
+#endif
+  if (err != 0) {
+    ::close(fd);
+    return -err;
+  }
+  return fd;
+}
+#endif
+
+int64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+}  // namespace
+
+int socket(int family, int type, int protocol) {
+#if defined(SOCK_CLOEXEC)
+  int fd = ::socket(family, type | SOCK_CLOEXEC, protocol);
+  if (fd == -1) return -errno;
+#if defined(SO_NOSIGPIPE)
+  return finish_new_fd(fd, false, (type & SOCK_NONBLOCK) != 0);
+#else
+  return fd;
+#endif
+#else
+  int fd = ::socket(family, type, protocol);
+  if (fd == -1) return -errno;
+  return finish_new_fd(fd, true, false);
+#endif
+}
+
+int socketpair(int family, int type, int protocol, int fds[2]) {
+#if defined(SOCK_CLOEXEC)
+  if (::socketpair(family, type | SOCK_CLOEXEC, protocol, fds) == -1)
+    return -errno;
+#else
+  if (::socketpair(family, type, protocol, fds) == -1) return -errno;
+  for (int i = 0; i < 2; i++) {
+    int r = finish_new_fd(fds[i], true, false);
+    if (r < 0) {
+      if (i == 0) ::close(fds[1]);
+      else ::close(fds[0]);
+      return r;
+    }
+  }
+#endif
+  return 0;
+}
+
+int bind(int fd, const sockaddr* addr, socklen_t len) {
+  return ::bind(fd, addr, len) == -1 ? -errno : 0;
+}
+
+int listen(int fd, int backlog) {
+  return ::listen(fd, backlog) == -1 ? -errno : 0;
+}
+
+int accept(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock) {
+  socklen_t cap = *len;
+#if defined(__linux__) || defined(__FreeBSD__) || defined(__OpenBSD__) || \
+    defined(__NetBSD__)
+  int flags = SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0);
+  return retry([&] {
+    *len = cap;
+    return ::accept4(fd, reinterpret_cast<sockaddr*>(addr), len, flags);
+  });
+#else
+  int nfd = retry([&] {
+    *len = cap;
+    return ::accept(fd, reinterpret_cast<sockaddr*>(addr), len);
+  });
+  return finish_new_fd(nfd, true, nonblock);
+#endif
+}
+
+int connect(int fd, const sockaddr* addr, socklen_t len) {
+  if (::connect(fd, addr, len) == 0) return 0;
+  if (errno != EINTR) return -errno;
+  // Interrupted: the connection goes on in the background. Wait for it
+  // (POLLOUT, or POLLERR/POLLHUP on failure) and read the outcome.
+  int r = wait(fd, POLLOUT, -1);
+  if (r < 0) return r;
+  int err = 0;
+  socklen_t n = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) == -1) return -errno;
+  return err == 0 || err == EISCONN ? 0 : -err;
+}
+
+int shutdown(int fd, int how) {
+  return ::shutdown(fd, how) == -1 ? -errno : 0;
+}
+
+int close(int fd) {
+  // Never retried (see sys.h). EINTR means the fd is gone on Linux anyway.
+  if (::close(fd) == 0) return 0;
+  if (errno == EINTR || errno == ECONNRESET) return 0;
+  return -errno;
+}
+
+int dup(int fd) {
+  int r = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  return r == -1 ? -errno : r;
+}
+
+ssize_t recv(int fd, void* buf, size_t len, int flags) {
+  return retry([&] { return ::recv(fd, buf, len, flags); });
+}
+
+ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
+                 sockaddr_storage* addr, socklen_t* alen) {
+  socklen_t cap = *alen;
+  return retry([&] {
+    *alen = cap;
+    return ::recvfrom(fd, buf, len, flags, reinterpret_cast<sockaddr*>(addr),
+                      alen);
+  });
+}
+
+ssize_t send(int fd, const void* buf, size_t len, int flags) {
+  return retry([&] { return ::send(fd, buf, len, flags | MSG_NOSIGNAL); });
+}
+
+ssize_t sendto(int fd, const void* buf, size_t len, int flags,
+               const sockaddr* addr, socklen_t alen) {
+  return retry(
+      [&] { return ::sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, alen); });
+}
+
+int getsockname(int fd, sockaddr_storage* addr, socklen_t* len) {
+  return ::getsockname(fd, reinterpret_cast<sockaddr*>(addr), len) == -1
+             ? -errno
+             : 0;
+}
+
+int getpeername(int fd, sockaddr_storage* addr, socklen_t* len) {
+  return ::getpeername(fd, reinterpret_cast<sockaddr*>(addr), len) == -1
+             ? -errno
+             : 0;
+}
+
+int getsockopt(int fd, int level, int name, void* value, socklen_t* len) {
+  return ::getsockopt(fd, level, name, value, len) == -1 ? -errno : 0;
+}
+
+int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+  return ::setsockopt(fd, level, name, value, len) == -1 ? -errno : 0;
+}
+
+int set_nonblocking(int fd, bool on) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1) return -errno;
+  int want = on ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+  if (want != flags && ::fcntl(fd, F_SETFL, want) == -1) return -errno;
+  return 0;
+}
+
+int get_nonblocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1) return -errno;
+  return (flags & O_NONBLOCK) != 0;
+}
+
+int get_inheritable(int fd) {
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags == -1) return -errno;
+  return (flags & FD_CLOEXEC) == 0;
+}
+
+int set_inheritable(int fd, bool on) {
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags == -1) return -errno;
+  int want = on ? (flags & ~FD_CLOEXEC) : (flags | FD_CLOEXEC);
+  if (want != flags && ::fcntl(fd, F_SETFD, want) == -1) return -errno;
+  return 0;
+}
+
+int wait(int fd, int events, int timeout_ms) {
+  pollfd p{fd, static_cast<short>(events), 0};
+  const int64_t ms = 1000000;
+  int64_t deadline = timeout_ms < 0 ? 0 : monotonic_ns() + timeout_ms * ms;
+  int left = timeout_ms;
+  for (;;) {
+    int r = ::poll(&p, 1, left);
+    if (r > 0) {
+      // poll() reports a bad fd in revents, not in errno.
+      if (p.revents & POLLNVAL) return -EBADF;
+      return p.revents;
+    }
+    if (r == 0) return 0;
+    if (errno != EINTR) return -errno;
+    if (timeout_ms >= 0) {
+      // Round up: waking a fraction of a millisecond early would make the
+      // caller see a timeout before its deadline.
+      int64_t remaining = deadline - monotonic_ns();
+      left = remaining <= 0 ? 0 : static_cast<int>((remaining + ms - 1) / ms);
+    }
+  }
+}
+
+}  // namespace bsdsock::sys

@@ -1,0 +1,128 @@
+// bsdsock's platform layer: plain C++17 over POSIX, no N-API, no libuv.
+//
+// The contract of every function here is libuv's (src/unix/internal.h):
+//
+//   * the result is a non-negative value (an fd, a byte count, 0) or -errno;
+//   * EINTR is retried inside the function (PEP 475), except by close(), which
+//     must never be retried: on Linux the fd is already released when close()
+//     reports EINTR, and a retry could close an fd another thread just got;
+//   * every new fd is close-on-exec (SOCK_CLOEXEC, accept4, F_DUPFD_CLOEXEC);
+//   * every send uses MSG_NOSIGNAL (SO_NOSIGPIPE where that flag is missing),
+//     so a broken pipe is -EPIPE and never a SIGPIPE;
+//   * nothing here throws, allocates on the heap, or keeps state.
+//
+// EAGAIN is an ordinary return value: the timeout and non-blocking policy
+// lives in the TypeScript layer, which waits with sys::wait() and retries.
+#pragma once
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <cstddef>
+#include <cstdint>
+
+namespace bsdsock::sys {
+
+// ---- lifecycle -------------------------------------------------------------
+
+// socket(2) with SOCK_CLOEXEC added to `type`. SOCK_NONBLOCK in `type` is
+// honoured on every platform (emulated with fcntl where the flag is missing).
+int socket(int family, int type, int protocol);
+// socketpair(2); both fds close-on-exec. Returns 0 and fills fds, or -errno.
+int socketpair(int family, int type, int protocol, int fds[2]);
+int bind(int fd, const sockaddr* addr, socklen_t len);
+int listen(int fd, int backlog);
+// accept4(2) with SOCK_CLOEXEC, plus SOCK_NONBLOCK when `nonblock`. On
+// platforms without accept4 the new fd's flags are normalised the same way
+// (BSD accepted sockets inherit O_NONBLOCK from the listener).
+int accept(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock);
+// connect(2). If a blocking connect is interrupted by a signal, the kernel
+// goes on connecting asynchronously: wait until it completes, then report the
+// result from SO_ERROR (CPython's internal_connect, issue #23618).
+int connect(int fd, const sockaddr* addr, socklen_t len);
+int shutdown(int fd, int how);
+// close(2), never retried; ECONNRESET (which some kernels report for a
+// socket reset by its peer) is not an error here, as in CPython.
+int close(int fd);
+// dup with F_DUPFD_CLOEXEC.
+int dup(int fd);
+
+// ---- data ------------------------------------------------------------------
+
+ssize_t recv(int fd, void* buf, size_t len, int flags);
+// recvfrom(2); *alen is in/out. A peer without an address gives *alen == 0.
+ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
+                 sockaddr_storage* addr, socklen_t* alen);
+ssize_t send(int fd, const void* buf, size_t len, int flags);
+ssize_t sendto(int fd, const void* buf, size_t len, int flags,
+               const sockaddr* addr, socklen_t alen);
+
+// ---- names and options -----------------------------------------------------
+
+int getsockname(int fd, sockaddr_storage* addr, socklen_t* len);
+int getpeername(int fd, sockaddr_storage* addr, socklen_t* len);
+int getsockopt(int fd, int level, int name, void* value, socklen_t* len);
+int setsockopt(int fd, int level, int name, const void* value, socklen_t len);
+
+// ---- fd flags --------------------------------------------------------------
+
+// O_NONBLOCK on or off; returns 0 or -errno.
+int set_nonblocking(int fd, bool on);
+// 1 if O_NONBLOCK is set, 0 if not, or -errno.
+int get_nonblocking(int fd);
+// 1 if the fd survives exec (FD_CLOEXEC clear), 0 if not, or -errno.
+int get_inheritable(int fd);
+int set_inheritable(int fd, bool on);
+
+// ---- waiting ---------------------------------------------------------------
+
+// poll(2) on one fd for `events` (POLLIN, POLLOUT, ...). Returns the revents
+// (> 0) when ready, 0 when `timeout_ms` elapsed, or -errno. A negative
+// timeout waits forever. EINTR is retried with the time that is left, measured
+// on the monotonic clock, so signals neither shorten nor lengthen the wait.
+int wait(int fd, int events, int timeout_ms);
+
+// ---- addresses -------------------------------------------------------------
+
+// Fills a sockaddr_in / sockaddr_in6 from a numeric host literal. `port` is in
+// host byte order. For AF_INET6 a "%scope" suffix (interface name or number)
+// is accepted and gives the scope id unless `scope_given` is set, in which case
+// `scope_id` wins. Returns 0, -EINVAL if `host` is not a literal of `family`,
+// or -EAFNOSUPPORT for another family.
+int inet_sockaddr(int family, const char* host, uint16_t port,
+                  uint32_t flowinfo, uint32_t scope_id, bool scope_given,
+                  sockaddr_storage* out, socklen_t* len);
+// The wildcard address (INADDR_ANY / in6addr_any) or, when `broadcast`,
+// INADDR_BROADCAST. AF_INET6 has no broadcast: -EAFNOSUPPORT.
+int inet_special(int family, bool broadcast, uint16_t port,
+                 sockaddr_storage* out, socklen_t* len);
+// Fills a sockaddr_un from raw path bytes. A leading NUL byte is Linux's
+// abstract namespace (at most sizeof sun_path bytes); a filesystem path must
+// leave room for its terminating NUL. Too long: -ENAMETOOLONG, never
+// truncated. An empty path gives the bare family (autobind on Linux).
+int unix_sockaddr(const void* path, size_t n, sockaddr_storage* out,
+                  socklen_t* len);
+// The address family stored in a sockaddr of `len` bytes, or -EINVAL when
+// `len` is too short to hold one.
+int sockaddr_family(const sockaddr_storage* addr, socklen_t len);
+// Writes the numeric host of an AF_INET/AF_INET6 sockaddr into `out`
+// (INET6_ADDRSTRLEN bytes at least). Returns the string length or -errno.
+int inet_host(const sockaddr_storage* addr, char* out, size_t outlen);
+// Where the path bytes of an AF_UNIX sockaddr start and how many there are,
+// without the terminating NUL of a filesystem path.
+void unix_path(const sockaddr_storage* addr, socklen_t len, const char** path,
+               size_t* n);
+
+// ---- resolver --------------------------------------------------------------
+
+// getaddrinfo(3) with hints built from the arguments (host or service may be
+// null). Returns 0 and the list in *res (free it with freeaddrinfo), or the
+// EAI_* code; for EAI_SYSTEM, *sys_errno receives errno. This blocks for as
+// long as the resolver does; EAI_AGAIN is not retried.
+int getaddrinfo(const char* host, const char* service, int family, int type,
+                int protocol, int flags, addrinfo** res, int* sys_errno);
+
+}  // namespace bsdsock::sys
