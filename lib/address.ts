@@ -1,0 +1,228 @@
+// Socket addresses: JavaScript values <-> struct sockaddr bytes.
+//
+// The policy is Python's (Modules/socketmodule.c getsockaddrarg/makesockaddr):
+//   AF_INET   [host, port]                       host '' = INADDR_ANY,
+//   AF_INET6  [host, port, flowinfo?, scopeId?]  '<broadcast>' = INADDR_BROADCAST,
+//                                                a literal is parsed, anything
+//                                                else resolved (first result)
+//   AF_UNIX   string or bytes; a leading NUL byte is Linux's abstract namespace
+//   other     the raw struct sockaddr bytes, in and out
+// The byte layouts themselves are native's business (native/sys/addr.cc).
+
+import { native, type GaiFailure, type RawAddress } from './binding';
+import { AF_INET, AF_INET6, AF_UNIX, EAI_NONAME, EAI_SYSTEM } from './constant-names';
+import { constants } from './constants';
+import { AddressInfoError, errnoError, raise, type ErrorAddress } from './errors';
+import * as v from './validate';
+
+/** An AF_INET address: `[host, port]`, as Python's `(host, port)`. */
+export type InetAddress = readonly [host: string, port: number];
+/** An AF_INET6 address: `[host, port, flowinfo, scopeId]`; the last two are optional as input. */
+export type Inet6Address = readonly [host: string, port: number, flowinfo?: number, scopeId?: number];
+/**
+ * Any socket address, as accepted by `bind`, `connect`, `sendto`...:
+ * an {@link InetAddress}, an {@link Inet6Address}, an AF_UNIX path (a string,
+ * or bytes whose first byte is NUL for an abstract name), or for any other
+ * family the raw `struct sockaddr` bytes.
+ */
+export type Address = InetAddress | Inet6Address | string | ArrayBufferView;
+/**
+ * An address as bsdsock returns it: `[host, port]` for AF_INET,
+ * `[host, port, flowinfo, scopeId]` for AF_INET6, a string for an AF_UNIX
+ * filesystem path (`''` when unnamed), a Buffer for an abstract AF_UNIX name
+ * or for any other family's raw sockaddr.
+ */
+export type SocketAddress =
+  | readonly [host: string, port: number]
+  | readonly [host: string, port: number, flowinfo: number, scopeId: number]
+  | string
+  | Buffer;
+
+const eaiNames = new Map<number, string>();
+for (const [name, value] of Object.entries(constants)) {
+  if (name.startsWith('EAI_') && !eaiNames.has(value)) eaiNames.set(value, name);
+}
+
+/** The error for a failed getaddrinfo/getnameinfo: AddressInfoError, or a SocketError for EAI_SYSTEM. */
+export function gaiError(failure: GaiFailure, syscall: string, hostname?: string) {
+  if (failure.gai === EAI_SYSTEM) return errnoError(failure.errno, syscall, { address: hostname });
+  const code = eaiNames.get(failure.gai) ?? `EAI_${failure.gai}`;
+  return new AddressInfoError(failure.gai, code, syscall, native.gaiStrerror(failure.gai), hostname);
+}
+
+/** The address and port to show in an error about `address`. */
+export function errorWhere(address: unknown): ErrorAddress {
+  if (Array.isArray(address)) {
+    const [host, port] = address as unknown[];
+    return {
+      address: typeof host === 'string' ? host : undefined,
+      port: typeof port === 'number' ? port : undefined,
+    };
+  }
+  if (typeof address === 'string') return { address };
+  if (Buffer.isBuffer(address) && address.length > 0 && address[0] === 0) {
+    return { address: `@${address.subarray(1).toString('utf8')}` };
+  }
+  return {};
+}
+
+/**
+ * Resolves a host name with a blocking getaddrinfo(3) in `family`, keeping the
+ * first result as Python does: [numeric host, scope id].
+ */
+function resolve(family: number, host: string): [string, number] {
+  const res = native.getaddrinfo(host, null, family, 0, 0, 0);
+  if (!Array.isArray(res)) throw gaiError(res, 'getaddrinfo', host);
+  const first = res[0];
+  const raw = first === undefined ? null : native.decodeSockaddr(first[4], first[4].length);
+  if (!Array.isArray(raw)) throw gaiError({ gai: EAI_NONAME, errno: 0 }, 'getaddrinfo', host);
+  return [raw[0], raw.length === 4 ? raw[3] : 0];
+}
+
+function inetSockaddr(family: number, address: unknown, syscall: string, resolveNames: boolean): Buffer | null {
+  const v6 = family === AF_INET6;
+  const shape = v6 ? '[host, port, flowinfo?, scopeId?]' : '[host, port]';
+  if (!Array.isArray(address)) {
+    throw v.invalidArgType('address', `an array ${shape} for ${v6 ? 'AF_INET6' : 'AF_INET'}`, address);
+  }
+  const n = address.length;
+  if (v6 ? n < 2 || n > 4 : n !== 2) {
+    throw v.invalidArgValue('address', `must be ${shape} for ${v6 ? 'AF_INET6' : 'AF_INET'}`, address);
+  }
+  const host: unknown = address[0];
+  if (typeof host !== 'string') throw v.invalidArgType('address[0] (host)', 'of type string', host);
+  if (host.includes('\0')) throw v.invalidArgValue('address[0] (host)', 'must not contain null characters', host);
+  const port = v.port(address[1], 'Port');
+  const flowinfo = n > 2 ? v.size(address[2], 'address[2] (flowinfo)', 0xfffff) : 0;
+  const scopeGiven = n > 3;
+  let scopeId = scopeGiven ? v.size(address[3], 'address[3] (scopeId)', 0xffffffff) : 0;
+
+  let r: Buffer | number;
+  if (host === '' || host === '<broadcast>') {
+    r = native.sockaddrSpecial(family, host !== '', port);
+  } else {
+    r = native.sockaddrInet(family, host, port, flowinfo, scopeId, scopeGiven);
+    if (typeof r === 'number') {
+      if (!resolveNames) return null;
+      const [literal, scope] = resolve(family, host);
+      if (!scopeGiven) scopeId = scope;
+      r = native.sockaddrInet(family, literal, port, flowinfo, scopeId, scopeGiven || scope !== 0);
+    }
+  }
+  if (typeof r === 'number') raise(r, syscall, { address: host, port });
+  return r;
+}
+
+function unixSockaddr(address: unknown, syscall: string): Buffer {
+  let path: ArrayBufferView;
+  if (typeof address === 'string') path = Buffer.from(address, 'utf8');
+  else if (ArrayBuffer.isView(address)) path = address;
+  else throw v.invalidArgType('address', 'of type string or an instance of Buffer for AF_UNIX', address);
+  const r = native.sockaddrUnix(path);
+  if (typeof r === 'number') raise(r, syscall, errorWhere(address));
+  return r;
+}
+
+/**
+ * The struct sockaddr for `address` in `family`, as a Buffer of its exact
+ * length. Host names are resolved with a blocking getaddrinfo(3) unless
+ * `resolveNames` is false, in which case a name gives null.
+ */
+export function toSockaddr(family: number, address: unknown, syscall: string, resolveNames: true): Buffer;
+export function toSockaddr(family: number, address: unknown, syscall: string, resolveNames: boolean): Buffer | null;
+export function toSockaddr(family: number, address: unknown, syscall: string, resolveNames: boolean): Buffer | null {
+  if (family === AF_INET || family === AF_INET6) return inetSockaddr(family, address, syscall, resolveNames);
+  if (family === AF_UNIX) return unixSockaddr(address, syscall);
+  if (!ArrayBuffer.isView(address)) {
+    throw v.invalidArgType('address', 'a raw struct sockaddr (Buffer or TypedArray) for this family', address);
+  }
+  if (address.byteLength > native.SOCKADDR_STORAGE_SIZE) {
+    throw v.outOfRange('address.byteLength', `<= ${native.SOCKADDR_STORAGE_SIZE}`, address.byteLength);
+  }
+  return Buffer.from(new Uint8Array(address.buffer, address.byteOffset, address.byteLength));
+}
+
+/**
+ * Remembers the sockaddr of the last literal address it encoded, so that a
+ * sendto() loop to one peer converts the address once. Names are never cached:
+ * like Python, each call resolves them again.
+ */
+export class SockaddrCache {
+  #address: readonly unknown[] = [];
+  #sockaddr: Buffer | null = null;
+
+  get(family: number, address: unknown, syscall: string): Buffer {
+    const last = this.#address;
+    if (
+      this.#sockaddr !== null &&
+      Array.isArray(address) &&
+      address.length === last.length &&
+      address[0] === last[0] &&
+      address[1] === last[1] &&
+      address[2] === last[2] &&
+      address[3] === last[3]
+    ) {
+      return this.#sockaddr;
+    }
+    const literal = toSockaddr(family, address, syscall, false);
+    if (literal === null) return toSockaddr(family, address, syscall, true);
+    if (Array.isArray(address)) {
+      this.#address = address.slice();
+      this.#sockaddr = literal;
+    }
+    return literal;
+  }
+}
+
+// ---- decoding ---------------------------------------------------------------
+
+/** The shared "address out" buffer of the native calls, and its length slot. */
+export const addrOut = new Uint8Array(native.ADDR_OUT_SIZE);
+const addrOutLen = new Uint32Array(addrOut.buffer, native.SOCKADDR_STORAGE_SIZE, 1);
+
+/** The address family of the sockaddr in {@link addrOut}. */
+export function addrOutFamily(): number {
+  return native.sockaddrFamily(addrOut, addrOutLen[0]!);
+}
+
+function unixPath(raw: Buffer): string | Buffer {
+  if (raw.length === 0) return '';
+  if (raw[0] === 0) return raw; // abstract: bytes of exact length
+  const path = raw.toString('utf8');
+  // A path that is not valid UTF-8 stays bytes rather than being mangled.
+  return Buffer.byteLength(path) === raw.length && Buffer.from(path, 'utf8').equals(raw) ? path : raw;
+}
+
+// The last decoded address, reused while the same peer keeps sending
+// (recvfrom in a loop). Only immutable results (frozen arrays, strings) are
+// shared between calls.
+let lastBytes = new Uint8Array(0);
+let lastDecoded: SocketAddress | null = null;
+
+function sameAsLast(len: number): boolean {
+  if (len !== lastBytes.length || lastDecoded === null) return false;
+  for (let i = 0; i < len; i++) if (addrOut[i] !== lastBytes[i]) return false;
+  return true;
+}
+
+/**
+ * Decodes the address the last native call left in {@link addrOut}; null when
+ * there is none (a zero length, as for recvfrom on a connected stream or a
+ * datagram from an unbound AF_UNIX socket).
+ */
+export function decodeAddrOut(): SocketAddress | null {
+  const len = addrOutLen[0]!;
+  if (len === 0) return null;
+  if (sameAsLast(len)) return lastDecoded;
+  const raw: RawAddress = native.decodeSockaddr(addrOut, len);
+  let decoded: SocketAddress;
+  if (Array.isArray(raw)) decoded = Object.freeze(raw);
+  else if (raw === null) return Buffer.from(addrOut.subarray(0, len));
+  else {
+    decoded = unixPath(raw);
+    if (typeof decoded !== 'string') return decoded;
+  }
+  lastBytes = addrOut.slice(0, len);
+  lastDecoded = decoded;
+  return decoded;
+}

@@ -1,0 +1,6 @@
+// node-gyp-build ships no type declarations.
+declare module 'node-gyp-build' {
+  /** Loads the addon of the package rooted at `dir`: build/ first, then prebuilds/. */
+  function load(dir: string): unknown;
+  export = load;
+}

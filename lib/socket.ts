@@ -1,0 +1,773 @@
+// The Socket class: Python's socket.socket over raw POSIX fds.
+//
+// All state and policy lives here; native/ only makes syscalls. The policy is
+// CPython's (Modules/socketmodule.c, Lib/socket.py), with three modes:
+//
+//   timeout null  blocking    fd blocking;    calls block the JS thread
+//   timeout 0     non-block   fd O_NONBLOCK;  would-block throws EAGAIN
+//   timeout t>0   timeout     fd O_NONBLOCK;  each call tries the syscall; on
+//                             EAGAIN it waits with poll(2) for the time left
+//                             and retries; at the deadline SocketTimeoutError
+//
+// The wait-and-retry loop is CPython's sock_call_ex: the deadline is measured on
+// the monotonic clock, a wake-up that still gives EAGAIN is a false positive
+// and waits again, EINTR is retried inside native with the remaining time.
+// Would-block travels as a return value (-EAGAIN) until it is either retried
+// or thrown, so the non-blocking path never pays for an exception internally.
+
+import { performance } from 'node:perf_hooks';
+import { inspect } from 'node:util';
+import { kMaxLength } from 'node:buffer';
+
+import {
+  SockaddrCache,
+  addrOut,
+  addrOutFamily,
+  decodeAddrOut,
+  errorWhere,
+  toSockaddr,
+  type Address,
+  type SocketAddress,
+} from './address';
+import { native } from './binding';
+import {
+  AF_INET,
+  AF_UNIX,
+  POLLIN,
+  POLLOUT,
+  SOCK_CLOEXEC,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SOL_SOCKET,
+  SOMAXCONN,
+  SO_ERROR,
+  SO_PROTOCOL,
+  SO_TYPE,
+} from './constant-names';
+import { familyName, typeName } from './constants';
+import { E, SocketTimeoutError, errnoError, raise, type ErrorAddress } from './errors';
+import * as v from './validate';
+
+const { EAGAIN, EBADF, EINPROGRESS, EISCONN } = E;
+const INT_MAX = 2147483647;
+// SOCK_NONBLOCK and SOCK_CLOEXEC exist on Linux and the BSDs, not on macOS.
+const NONBLOCK_FLAG = SOCK_NONBLOCK ?? 0;
+const TYPE_FLAGS = NONBLOCK_FLAG | (SOCK_CLOEXEC ?? 0);
+
+/** Data accepted by the send calls: a string (sent as UTF-8) or any ArrayBufferView. */
+export type Data = string | ArrayBufferView;
+
+/** The fd and identity of a socket; also what its finalizer needs, so it holds no Socket. */
+interface Handle {
+  fd: number;
+  family: number;
+  type: number;
+  proto: number;
+}
+
+// ---- default timeout --------------------------------------------------------
+
+let defaultTimeout: number | null = null;
+
+/**
+ * The timeout, in seconds, that new sockets get: `null` (blocking, the
+ * initial value) or a number >= 0. Python's `socket.getdefaulttimeout()`.
+ */
+export function getdefaulttimeout(): number | null {
+  return defaultTimeout;
+}
+
+/**
+ * Sets the timeout, in seconds, of sockets created from now on, including
+ * those made by `accept`, `socketpair`, `fromfd` and `dup`... (`dup` copies
+ * the original's timeout instead). `null` means blocking. Python's
+ * `socket.setdefaulttimeout()`.
+ */
+export function setdefaulttimeout(timeout: number | null): void {
+  defaultTimeout = v.timeout(timeout);
+}
+
+// ---- finalization -----------------------------------------------------------
+
+const int32Out = new Int32Array(1);
+
+function formatAddress(address: SocketAddress): string {
+  if (typeof address === 'string') return `'${address}'`;
+  if (Buffer.isBuffer(address)) return inspect(address);
+  return `[${address.map((x) => (typeof x === 'string' ? `'${x}'` : String(x))).join(', ')}]`;
+}
+
+function nameOf(h: Handle, call: 'getsockname' | 'getpeername'): string {
+  if (native[call](h.fd, addrOut) < 0) return '';
+  const address = decodeAddrOut();
+  // As Python's repr: an empty name ('' or none) is left out.
+  return address === null || address === '' ? '' : formatAddress(address);
+}
+
+/** The util.inspect form: `<Socket fd=5 family=AF_INET type=SOCK_STREAM laddr=['127.0.0.1', 8080]>`. */
+function describe(h: Handle): string {
+  const closed = h.fd < 0 ? ' [closed]' : '';
+  let s = `<Socket${closed} fd=${h.fd} family=${familyName(h.family)} type=${typeName(h.type)}`;
+  if (h.proto !== 0) s += ` proto=${h.proto}`;
+  if (h.fd >= 0) {
+    const laddr = nameOf(h, 'getsockname');
+    if (laddr) s += ` laddr=${laddr}`;
+    const raddr = nameOf(h, 'getpeername');
+    if (raddr) s += ` raddr=${raddr}`;
+  }
+  return `${s}>`;
+}
+
+// A socket garbage-collected while open: warn, naming it, then close its fd
+// (Python's sock_finalize does the same, ResourceWarning first).
+const finalizer = new FinalizationRegistry<Handle>((h) => {
+  if (h.fd < 0) return;
+  process.emitWarning(`unclosed ${describe(h)}`, 'ResourceWarning');
+  native.close(h.fd);
+  h.fd = -1;
+});
+
+// accept(), dup() and socketpair() construct sockets around an fd whose
+// identity they already know; this lets them skip the probing syscalls.
+let adopting: (Handle & { timeout: number | null }) | null = null;
+
+function adopt(fd: number, family: number, type: number, proto: number, timeout: number | null): Socket {
+  adopting = { fd, family, type, proto, timeout };
+  try {
+    return new Socket();
+  } finally {
+    adopting = null;
+  }
+}
+
+function shrink(buf: Buffer, n: number): Buffer {
+  // n can exceed the buffer with MSG_TRUNC: the data is still only the buffer.
+  if (n >= buf.length) return buf;
+  // A short read into a large allocation keeps only what arrived, so that a
+  // recv(1 MiB) returning 10 bytes does not pin 1 MiB (Python shrinks too).
+  if (buf.length > 16384 && n < buf.length >>> 2) return Buffer.from(buf.subarray(0, n));
+  return buf.subarray(0, n);
+}
+
+/**
+ * A BSD socket: Python's `socket.socket`, method for method, over a raw POSIX
+ * file descriptor.
+ *
+ * Calls in blocking mode (the default) block the JavaScript thread, exactly as
+ * in Python; use a timeout ({@link Socket.settimeout}), non-blocking mode, or
+ * a worker thread where that matters.
+ */
+export class Socket {
+  #h: Handle;
+  #timeout: number | null;
+  #sendtoCache: SockaddrCache | null = null;
+
+  /**
+   * Creates a socket with socket(2), or wraps an existing fd.
+   *
+   * Without `fileno`: `family` defaults to AF_INET, `type` to SOCK_STREAM,
+   * `proto` to 0. The fd is close-on-exec. SOCK_NONBLOCK and SOCK_CLOEXEC in
+   * `type` are honoured and then removed from {@link Socket.type};
+   * SOCK_NONBLOCK gives timeout 0, otherwise the timeout is
+   * {@link getdefaulttimeout}.
+   *
+   * With `fileno`: the socket takes ownership of that fd. It is checked with
+   * getsockname(2) (EBADF for a bad fd, ENOTSOCK for a non-socket); a
+   * `family`, `type` or `proto` that is omitted or -1 is read from the fd
+   * (its address family, SO_TYPE, SO_PROTOCOL). With a default timeout the fd
+   * is made non-blocking; otherwise the timeout reflects the fd's O_NONBLOCK
+   * flag (null, or 0 if it is set), which is left as it is.
+   *
+   * @throws {SocketError} from socket(2): EAFNOSUPPORT (97 on Linux) for an
+   *   unknown family, EINVAL for an unknown type, EPROTONOSUPPORT...
+   */
+  constructor(family?: number, type?: number, proto?: number, fileno?: number | null) {
+    const a = adopting;
+    if (a !== null) {
+      adopting = null;
+      this.#h = { fd: a.fd, family: a.family, type: a.type, proto: a.proto };
+      this.#timeout = a.timeout;
+    } else if (fileno === undefined || fileno === null) {
+      family = family === undefined || family === -1 ? AF_INET : v.int32(family, 'family');
+      type = type === undefined || type === -1 ? SOCK_STREAM : v.int32(type, 'type');
+      proto = proto === undefined || proto === -1 ? 0 : v.int32(proto, 'proto');
+      const timeout = (type & NONBLOCK_FLAG) !== 0 ? 0 : defaultTimeout;
+      // With a timeout the fd is non-blocking from birth: one syscall, not two.
+      const fd = native.socket(family, timeout !== null ? type | NONBLOCK_FLAG : type, proto);
+      if (fd < 0) raise(fd, 'socket');
+      if (timeout !== null && NONBLOCK_FLAG === 0) setNonblockingOrClose(fd);
+      this.#h = { fd, family, type: type & ~TYPE_FLAGS, proto };
+      this.#timeout = timeout;
+    } else {
+      const fd = v.size(fileno, 'fileno', INT_MAX);
+      const r = native.getsockname(fd, addrOut);
+      if (r < 0) raise(r, 'getsockname');
+      if (family === undefined || family === -1) {
+        family = addrOutFamily();
+      } else {
+        family = v.int32(family, 'family');
+      }
+      type = type === undefined || type === -1 ? intOption(fd, SOL_SOCKET, SO_TYPE) : v.int32(type, 'type');
+      if (proto === undefined || proto === -1) {
+        proto = SO_PROTOCOL === undefined ? 0 : intOption(fd, SOL_SOCKET, SO_PROTOCOL);
+      } else {
+        proto = v.int32(proto, 'proto');
+      }
+      let timeout = defaultTimeout;
+      if (timeout !== null) {
+        const s = native.setNonblocking(fd, true);
+        if (s < 0) raise(s, 'fcntl');
+      } else {
+        const nb = native.getNonblocking(fd);
+        if (nb < 0) raise(nb, 'fcntl');
+        if (nb === 1) timeout = 0;
+      }
+      this.#h = { fd, family, type: type & ~TYPE_FLAGS, proto };
+      this.#timeout = timeout;
+    }
+    finalizer.register(this, this.#h, this.#h);
+  }
+
+  /** The address family, such as AF_INET. */
+  get family(): number {
+    return this.#h.family;
+  }
+
+  /** The socket type, such as SOCK_STREAM (without SOCK_NONBLOCK/SOCK_CLOEXEC). */
+  get type(): number {
+    return this.#h.type;
+  }
+
+  /** The protocol number (0 unless one was given or read from the fd). */
+  get proto(): number {
+    return this.#h.proto;
+  }
+
+  /** The timeout in seconds: null (blocking), 0 (non-blocking) or > 0. Same as {@link Socket.gettimeout}. */
+  get timeout(): number | null {
+    return this.#timeout;
+  }
+
+  /** True once {@link Socket.close} or {@link Socket.detach} was called. */
+  get closed(): boolean {
+    return this.#h.fd < 0;
+  }
+
+  // ---- waiting ------------------------------------------------------------
+
+  /**
+   * The failure path of every call that can block: `r` (< 0) came back from
+   * `op`. In timeout mode, EAGAIN waits for `events` until the deadline and
+   * retries; everything else throws. Returns `op`'s eventual result.
+   */
+  #retry(r: number, syscall: string, events: number, op: () => number, where?: ErrorAddress, deadline = -1): number {
+    const t = this.#timeout;
+    while (r === -EAGAIN && t !== null && t > 0) {
+      const now = performance.now();
+      if (deadline < 0) deadline = now + t * 1000;
+      const left = deadline - now;
+      if (left <= 0) throw new SocketTimeoutError(syscall, where);
+      const w = native.wait(this.#h.fd, events, left >= INT_MAX ? INT_MAX : Math.ceil(left));
+      if (w < 0) raise(w, syscall, where);
+      // Timed out (0): the loop re-checks the deadline. Ready: try again; a
+      // false readiness report just gives EAGAIN and waits once more.
+      if (w > 0) r = op();
+    }
+    if (r < 0) raise(r, syscall, where);
+    return r;
+  }
+
+  // ---- lifecycle ------------------------------------------------------------
+
+  /**
+   * Accepts a connection: accept4(2) with SOCK_CLOEXEC. Returns
+   * `[conn, address]`. The new socket has the default timeout (so it is
+   * blocking unless {@link setdefaulttimeout} says otherwise, whatever this
+   * socket's mode, as in Python).
+   *
+   * Blocks in blocking mode; EAGAIN in non-blocking mode; SocketTimeoutError
+   * in timeout mode. EINVAL if the socket is not listening, EOPNOTSUPP for a
+   * datagram socket.
+   */
+  accept(): readonly [Socket, SocketAddress] {
+    const h = this.#h;
+    const nonblock = defaultTimeout !== null;
+    let fd = native.accept(h.fd, nonblock, addrOut);
+    if (fd < 0) fd = this.#retry(fd, 'accept', POLLIN, () => native.accept(h.fd, nonblock, addrOut));
+    const address = decodeAddrOut() ?? '';
+    return [adopt(fd, h.family, h.type, h.proto, defaultTimeout), address];
+  }
+
+  /**
+   * Binds the socket to `address`: bind(2). Host names are resolved with a
+   * blocking getaddrinfo(3); `''` is INADDR_ANY (or `::`), `'<broadcast>'`
+   * INADDR_BROADCAST. For AF_UNIX, `''` autobinds to an abstract name (Linux).
+   *
+   * EADDRINUSE (98 on Linux) when the address is taken, EADDRNOTAVAIL for an
+   * address that is not local, EINVAL when the socket is already bound.
+   */
+  bind(address: Address): void {
+    const h = this.#h;
+    const r = native.bind(h.fd, toSockaddr(h.family, address, 'bind', true));
+    if (r < 0) raise(r, 'bind', errorWhere(address));
+  }
+
+  /**
+   * Closes the socket: close(2), never retried. Idempotent; afterwards every
+   * operation throws EBADF and {@link Socket.fileno} returns -1. Throws EBADF
+   * if the fd was already closed behind the socket's back.
+   */
+  close(): void {
+    const h = this.#h;
+    const fd = h.fd;
+    if (fd < 0) return;
+    h.fd = -1;
+    finalizer.unregister(h);
+    const r = native.close(fd);
+    if (r < 0) raise(r, 'close');
+  }
+
+  /**
+   * Connects to `address`: connect(2).
+   *
+   * Blocking mode: waits for the connection (a signal does not interrupt it:
+   * the kernel keeps connecting and the result is read from SO_ERROR).
+   * Timeout mode: waits up to the timeout, then SocketTimeoutError.
+   * Non-blocking mode: throws EINPROGRESS; poll for writability, then read
+   * SO_ERROR. ECONNREFUSED (111 on Linux) when nothing listens; EISCONN when
+   * already connected.
+   */
+  connect(address: Address): void {
+    const err = this.#connect(address);
+    if (err === -1) throw new SocketTimeoutError('connect', errorWhere(address));
+    if (err !== 0) throw errnoError(err, 'connect', errorWhere(address));
+  }
+
+  /**
+   * Like {@link Socket.connect}, but returns the error instead of throwing it:
+   * 0 on success, else the positive errno, such as 111 (ECONNREFUSED) or, in
+   * non-blocking mode, 115 (EINPROGRESS). A timeout returns EAGAIN (11), a
+   * closed socket EBADF (9), as Python's `connect_ex`. Errors in the address
+   * itself (bad arguments, failed name resolution) are still thrown.
+   */
+  connectEx(address: Address): number {
+    const err = this.#connect(address);
+    return err === -1 ? EAGAIN : err;
+  }
+
+  /** connect(2) with the timeout policy: 0, a positive errno, or -1 for a timeout. */
+  #connect(address: Address): number {
+    const h = this.#h;
+    const r = native.connect(h.fd, toSockaddr(h.family, address, 'connect', true));
+    const t = this.#timeout;
+    if (r === 0) return 0;
+    if (r !== -EINPROGRESS || t === null || t <= 0) return -r;
+    const deadline = performance.now() + t * 1000;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) return -1;
+      const w = native.wait(h.fd, POLLOUT, left >= INT_MAX ? INT_MAX : Math.ceil(left));
+      if (w < 0) return -w;
+      if (w === 0) continue;
+      const g = native.getsockoptInt(h.fd, SOL_SOCKET, SO_ERROR, int32Out);
+      if (g < 0) return -g;
+      const err = int32Out[0]!;
+      return err === EISCONN ? 0 : err;
+    }
+  }
+
+  /**
+   * Gives up ownership of the fd and returns it (-1 if already closed); the
+   * socket becomes closed without closing the fd, and no ResourceWarning
+   * will be emitted for it.
+   */
+  detach(): number {
+    const h = this.#h;
+    const fd = h.fd;
+    if (fd < 0) return -1;
+    h.fd = -1;
+    finalizer.unregister(h);
+    return fd;
+  }
+
+  /**
+   * A new socket on a duplicate of the fd (fcntl F_DUPFD_CLOEXEC): same
+   * family, type, protocol and timeout; close-on-exec.
+   */
+  dup(): Socket {
+    const h = this.#h;
+    const fd = native.dup(h.fd);
+    if (fd < 0) raise(fd, 'dup');
+    return adopt(fd, h.family, h.type, h.proto, this.#timeout);
+  }
+
+  /** The fd, or -1 once closed or detached. */
+  fileno(): number {
+    return this.#h.fd;
+  }
+
+  /** The remote address: getpeername(2). ENOTCONN (107 on Linux) if not connected. */
+  getpeername(): SocketAddress {
+    const r = native.getpeername(this.#h.fd, addrOut);
+    if (r < 0) raise(r, 'getpeername');
+    return decodeAddrOut() ?? '';
+  }
+
+  /**
+   * The local address: getsockname(2). An unbound AF_INET socket gives
+   * `['0.0.0.0', 0]`, an unbound AF_UNIX socket `''`.
+   */
+  getsockname(): SocketAddress {
+    const r = native.getsockname(this.#h.fd, addrOut);
+    if (r < 0) raise(r, 'getsockname');
+    return decodeAddrOut() ?? '';
+  }
+
+  /**
+   * Reads a socket option: getsockopt(2). Without `buflen` (or with 0) the
+   * option is read as a C int and returned as a number (for SO_LINGER that is
+   * just l_onoff). With `buflen` between 1 and 1024, returns a Buffer of the
+   * length the kernel reports. ENOPROTOOPT (92 on Linux) for an unknown option.
+   */
+  getsockopt(level: number, optname: number, buflen?: 0): number;
+  getsockopt(level: number, optname: number, buflen: number): Buffer | number;
+  getsockopt(level: number, optname: number, buflen = 0): Buffer | number {
+    v.int32(level, 'level');
+    v.int32(optname, 'optname');
+    v.size(buflen, 'buflen', 1024);
+    const fd = this.#h.fd;
+    if (buflen === 0) {
+      const r = native.getsockoptInt(fd, level, optname, int32Out);
+      if (r < 0) raise(r, 'getsockopt');
+      return int32Out[0]!;
+    }
+    const buf = Buffer.alloc(buflen);
+    const n = native.getsockoptBuf(fd, level, optname, buf);
+    if (n < 0) raise(n, 'getsockopt');
+    return n < buflen ? buf.subarray(0, n) : buf;
+  }
+
+  /**
+   * Sets a socket option: setsockopt(2). A number is passed as a C int (it
+   * must fit one), a boolean as 1 or 0, an ArrayBufferView as its raw bytes
+   * (a `struct linger`, an `ip_mreq`, ...). `null` with `optlen` passes a NULL
+   * option value of that length, as Python's `setsockopt(level, name, None,
+   * optlen)`.
+   */
+  setsockopt(level: number, optname: number, value: number | boolean | ArrayBufferView): void;
+  setsockopt(level: number, optname: number, value: null, optlen: number): void;
+  setsockopt(level: number, optname: number, value: number | boolean | ArrayBufferView | null, optlen?: number): void {
+    v.int32(level, 'level');
+    v.int32(optname, 'optname');
+    const fd = this.#h.fd;
+    let r: number;
+    if (typeof value === 'number') {
+      r = native.setsockoptInt(fd, level, optname, v.int32(value, 'value'));
+    } else if (typeof value === 'boolean') {
+      r = native.setsockoptInt(fd, level, optname, value ? 1 : 0);
+    } else if (ArrayBuffer.isView(value)) {
+      r = native.setsockoptBuf(fd, level, optname, value, 0, value.byteLength);
+    } else if (value === null) {
+      if (optlen === undefined) throw v.invalidArgType('optlen', 'of type number when value is null', optlen);
+      r = native.setsockoptNull(fd, level, optname, v.size(optlen, 'optlen', INT_MAX));
+    } else {
+      throw v.invalidArgType('value', 'of type number or boolean, an ArrayBufferView, or null', value);
+    }
+    if (r < 0) raise(r, 'setsockopt');
+  }
+
+  /** False in non-blocking mode (timeout 0), true otherwise. */
+  getblocking(): boolean {
+    return this.#timeout !== 0;
+  }
+
+  /**
+   * `setblocking(true)` is `settimeout(null)`, `setblocking(false)` is
+   * `settimeout(0)`; any value is taken by its truthiness, as in Python.
+   */
+  setblocking(flag: boolean | number): void {
+    this.settimeout(flag ? null : 0);
+  }
+
+  /** The timeout in seconds: null (blocking), 0 (non-blocking) or > 0. */
+  gettimeout(): number | null {
+    return this.#timeout;
+  }
+
+  /**
+   * Sets the mode: `null` is blocking, `0` non-blocking, a number > 0 a
+   * timeout in seconds for each call (for `sendall`, for the whole call). The
+   * fd's O_NONBLOCK flag is set for 0 and > 0, cleared for null. The timeout
+   * is stored before the fd is touched, so on a closed socket this throws
+   * EBADF but {@link Socket.gettimeout} reports the new value, as in Python.
+   *
+   * @throws {RangeError} for a negative, NaN or infinite timeout.
+   */
+  settimeout(timeout: number | null): void {
+    const t = v.timeout(timeout);
+    this.#timeout = t;
+    const r = native.setNonblocking(this.#h.fd, t !== null);
+    if (r < 0) raise(r, 'fcntl');
+  }
+
+  /**
+   * Listens for connections: listen(2). `backlog` defaults to
+   * min(SOMAXCONN, 128); a negative one counts as 0.
+   */
+  listen(backlog?: number): void {
+    let b = backlog === undefined ? Math.min(SOMAXCONN, 128) : v.int32(backlog, 'backlog');
+    if (b < 0) b = 0;
+    const r = native.listen(this.#h.fd, b);
+    if (r < 0) raise(r, 'listen');
+  }
+
+  // ---- data ---------------------------------------------------------------
+
+  /**
+   * Receives up to `bufsize` bytes: recv(2). Returns a Buffer of the bytes
+   * received; an empty Buffer means the peer closed the connection (EOF), and
+   * keeps meaning it. `recv(0)` returns an empty Buffer without a syscall (but
+   * throws EBADF on a closed socket). For a datagram larger than `bufsize` the
+   * rest is discarded (Linux).
+   *
+   * Blocks in blocking mode (EINTR is retried); EAGAIN in non-blocking mode;
+   * SocketTimeoutError in timeout mode.
+   */
+  recv(bufsize: number, flags = 0): Buffer {
+    v.size(bufsize, 'bufsize', kMaxLength);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const fd = this.#h.fd;
+    if (bufsize === 0) {
+      if (fd < 0) raise(-EBADF, 'recv');
+      return Buffer.alloc(0);
+    }
+    const buf = Buffer.allocUnsafe(bufsize);
+    let n = native.recv(fd, buf, 0, bufsize, flags);
+    if (n < 0) n = this.#retry(n, 'recv', POLLIN, () => native.recv(fd, buf, 0, bufsize, flags));
+    return shrink(buf, n);
+  }
+
+  /**
+   * Receives into `buffer` without copying: recv(2) straight into its memory.
+   * Receives at most `nbytes` bytes (0 or omitted: the whole buffer) and
+   * returns how many arrived (0 at EOF). Any TypedArray, Buffer or DataView;
+   * sizes are in bytes. Same blocking rules as {@link Socket.recv}.
+   *
+   * @throws {RangeError} if `nbytes` is larger than the buffer.
+   */
+  recvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
+    const view = v.writableView(buffer, 'buffer');
+    const len = intoLength(view, nbytes);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const fd = this.#h.fd;
+    const n = native.recv(fd, view, 0, len, flags);
+    return n >= 0 ? n : this.#retry(n, 'recv', POLLIN, () => native.recv(fd, view, 0, len, flags));
+  }
+
+  /**
+   * Receives up to `bufsize` bytes and the sender's address: recvfrom(2).
+   * Returns `[data, address]`; the address is null when the sender has none
+   * (a connected stream socket, an unbound AF_UNIX datagram socket). Same
+   * blocking rules as {@link Socket.recv}.
+   */
+  recvfrom(bufsize: number, flags = 0): readonly [Buffer, SocketAddress | null] {
+    v.size(bufsize, 'bufsize', kMaxLength);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const fd = this.#h.fd;
+    const buf = Buffer.allocUnsafe(bufsize);
+    let n = native.recvfrom(fd, buf, 0, bufsize, flags, addrOut);
+    if (n < 0) n = this.#retry(n, 'recvfrom', POLLIN, () => native.recvfrom(fd, buf, 0, bufsize, flags, addrOut));
+    return [shrink(buf, n), decodeAddrOut()];
+  }
+
+  /**
+   * {@link Socket.recvInto} with the sender's address: recvfrom(2) into
+   * `buffer`. Returns `[nbytes, address]`.
+   */
+  recvfromInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): readonly [number, SocketAddress | null] {
+    const view = v.writableView(buffer, 'buffer');
+    const len = intoLength(view, nbytes);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const fd = this.#h.fd;
+    let n = native.recvfrom(fd, view, 0, len, flags, addrOut);
+    if (n < 0) n = this.#retry(n, 'recvfrom', POLLIN, () => native.recvfrom(fd, view, 0, len, flags, addrOut));
+    return [n, decodeAddrOut()];
+  }
+
+  /**
+   * Sends data: send(2) with MSG_NOSIGNAL. Returns the number of bytes sent,
+   * which may be less than the data's length (a full buffer in non-blocking or
+   * timeout mode, a signal in blocking mode): use {@link Socket.sendall} to
+   * send everything. A closed peer gives EPIPE, never SIGPIPE.
+   */
+  send(data: Data, flags = 0): number {
+    const view = v.data(data);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const fd = this.#h.fd;
+    const len = view.byteLength;
+    const n = native.send(fd, view, 0, len, flags);
+    return n >= 0 ? n : this.#retry(n, 'send', POLLOUT, () => native.send(fd, view, 0, len, flags));
+  }
+
+  /**
+   * Sends all of `data`, calling send(2) until every byte is out; not a
+   * single syscall. In timeout mode one deadline covers the whole call. On
+   * an error there is no telling how much was sent (as in Python). In
+   * non-blocking mode EAGAIN is thrown once the buffer fills.
+   */
+  sendall(data: Data, flags = 0): void {
+    const view = v.data(data);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const fd = this.#h.fd;
+    const total = view.byteLength;
+    const t = this.#timeout;
+    const deadline = t !== null && t > 0 ? performance.now() + t * 1000 : -1;
+    let off = 0;
+    do {
+      let n = native.send(fd, view, off, total - off, flags);
+      if (n < 0) {
+        const at = off;
+        n = this.#retry(n, 'send', POLLOUT, () => native.send(fd, view, at, total - at, flags), undefined, deadline);
+      }
+      off += n;
+    } while (off < total);
+  }
+
+  /**
+   * Sends a datagram to `address`: sendto(2) with MSG_NOSIGNAL. Returns the
+   * number of bytes sent. Called as `sendto(data, address)` or
+   * `sendto(data, flags, address)`, as in Python. A literal address is
+   * converted once and reused while it stays the same; names are resolved on
+   * every call (blocking getaddrinfo).
+   */
+  sendto(data: Data, address: Address): number;
+  sendto(data: Data, flags: number, address: Address): number;
+  sendto(data: Data, flagsOrAddress: number | Address, address?: Address): number {
+    let flags = 0;
+    let to: unknown = flagsOrAddress;
+    if (address !== undefined) {
+      flags = v.int32(flagsOrAddress, 'flags');
+      to = address;
+    }
+    const view = v.data(data);
+    const h = this.#h;
+    const sockaddr = (this.#sendtoCache ??= new SockaddrCache()).get(h.family, to, 'sendto');
+    const fd = h.fd;
+    const len = view.byteLength;
+    const n = native.sendto(fd, view, 0, len, flags, sockaddr);
+    if (n >= 0) return n;
+    return this.#retry(n, 'sendto', POLLOUT, () => native.sendto(fd, view, 0, len, flags, sockaddr), errorWhere(to));
+  }
+
+  /**
+   * Shuts down one or both directions: shutdown(2) with SHUT_RD, SHUT_WR or
+   * SHUT_RDWR. After SHUT_WR the peer reads EOF. ENOTCONN (107 on Linux) if
+   * not connected, EINVAL for a bad `how`.
+   */
+  shutdown(how: number): void {
+    const r = native.shutdown(this.#h.fd, v.int32(how, 'how'));
+    if (r < 0) raise(r, 'shutdown');
+  }
+
+  /** Whether the fd survives exec(): the inverse of FD_CLOEXEC. False for every socket bsdsock makes. */
+  getInheritable(): boolean {
+    const r = native.getInheritable(this.#h.fd);
+    if (r < 0) raise(r, 'fcntl');
+    return r === 1;
+  }
+
+  /** Sets whether the fd survives exec() (clears or sets FD_CLOEXEC). */
+  setInheritable(inheritable: boolean): void {
+    const r = native.setInheritable(this.#h.fd, Boolean(inheritable));
+    if (r < 0) raise(r, 'fcntl');
+  }
+
+  /** Closes the socket at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  /** `<Socket fd=5 family=AF_INET type=SOCK_STREAM laddr=['127.0.0.1', 8080]>`, or `<Socket [closed] ...>`. */
+  [inspect.custom](): string {
+    return describe(this.#h);
+  }
+}
+
+function intoLength(view: ArrayBufferView, nbytes: number): number {
+  v.size(nbytes, 'nbytes');
+  if (nbytes > view.byteLength) {
+    throw v.outOfRange('nbytes', `<= buffer.byteLength (${view.byteLength})`, nbytes);
+  }
+  return nbytes === 0 ? view.byteLength : nbytes;
+}
+
+function intOption(fd: number, level: number, name: number): number {
+  const r = native.getsockoptInt(fd, level, name, int32Out);
+  if (r < 0) raise(r, 'getsockopt');
+  return int32Out[0]!;
+}
+
+/** Makes a fresh fd non-blocking, closing it (so it cannot leak) if that fails. */
+function setNonblockingOrClose(fd: number): void {
+  const r = native.setNonblocking(fd, true);
+  if (r < 0) {
+    native.close(fd);
+    raise(r, 'fcntl');
+  }
+}
+
+// ---- module functions -------------------------------------------------------
+
+/**
+ * Creates a socket: `socket(AF_INET, SOCK_STREAM)` and so on. The same as
+ * `new Socket(...)`; see {@link Socket}'s constructor.
+ */
+export function socket(family?: number, type?: number, proto?: number, fileno?: number | null): Socket {
+  return new Socket(family, type, proto, fileno);
+}
+
+/**
+ * A pair of connected sockets: socketpair(2), both ends close-on-exec, both
+ * with the default timeout (or timeout 0 with SOCK_NONBLOCK in `type`). The
+ * family defaults to AF_UNIX; AF_INET gives EOPNOTSUPP, as on Linux.
+ */
+export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM, proto = 0): readonly [Socket, Socket] {
+  v.int32(family, 'family');
+  v.int32(type, 'type');
+  v.int32(proto, 'proto');
+  const timeout = (type & NONBLOCK_FLAG) !== 0 ? 0 : defaultTimeout;
+  const fds = new Int32Array(2);
+  const r = native.socketpair(family, timeout !== null ? type | NONBLOCK_FLAG : type, proto, fds);
+  if (r < 0) raise(r, 'socketpair');
+  if (timeout !== null && NONBLOCK_FLAG === 0) {
+    for (const fd of fds) {
+      const s = native.setNonblocking(fd, true);
+      if (s < 0) {
+        native.close(fds[0]!);
+        native.close(fds[1]!);
+        raise(s, 'fcntl');
+      }
+    }
+  }
+  const bare = type & ~TYPE_FLAGS;
+  return [adopt(fds[0]!, family, bare, proto, timeout), adopt(fds[1]!, family, bare, proto, timeout)];
+}
+
+/**
+ * A socket on a duplicate of `fd` (which stays open and owned by its holder):
+ * Python's `socket.fromfd`. The duplicate is close-on-exec.
+ */
+export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
+  v.size(fd, 'fd', INT_MAX);
+  v.int32(family, 'family');
+  v.int32(type, 'type');
+  v.int32(proto, 'proto');
+  const copy = native.dup(fd);
+  if (copy < 0) raise(copy, 'dup');
+  try {
+    return new Socket(family, type, proto, copy);
+  } catch (err) {
+    native.close(copy);
+    throw err;
+  }
+}

@@ -1,0 +1,108 @@
+// Argument checks, run before the native layer is touched. The errors carry
+// Node's own codes and message shapes (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE,
+// ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE), naming the argument.
+
+import { inspect } from 'node:util';
+
+type Coded<T extends Error> = T & { code: string };
+
+function coded<T extends Error>(err: T, code: string): Coded<T> {
+  Object.defineProperty(err, 'code', { value: code, enumerable: true, writable: true, configurable: true });
+  return err as Coded<T>;
+}
+
+/** "Received ..." in Node's words. */
+export function received(value: unknown): string {
+  if (value === null || value === undefined) return `Received ${String(value)}`;
+  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
+  if (typeof value === 'object') {
+    const name = (value as object).constructor?.name;
+    return name ? `Received an instance of ${name}` : `Received ${inspect(value, { depth: -1 })}`;
+  }
+  let shown = inspect(value, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `Received type ${typeof value} (${shown})`;
+}
+
+export function invalidArgType(name: string, expected: string, value: unknown): TypeError {
+  return coded(new TypeError(`The "${name}" argument must be ${expected}. ${received(value)}`), 'ERR_INVALID_ARG_TYPE');
+}
+
+export function outOfRange(name: string, range: string, value: unknown): RangeError {
+  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : inspect(value);
+  return coded(
+    new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown}`),
+    'ERR_OUT_OF_RANGE',
+  );
+}
+
+export function invalidArgValue(name: string, reason: string, value: unknown): TypeError {
+  return coded(
+    new TypeError(`The argument '${name}' ${reason}. Received ${inspect(value, { depth: 0 })}`),
+    'ERR_INVALID_ARG_VALUE',
+  );
+}
+
+export function badPort(name: string, value: unknown): RangeError {
+  return coded(
+    new RangeError(`${name} should be >= 0 and < 65536. ${received(value)}.`),
+    'ERR_SOCKET_BAD_PORT',
+  );
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** An integer in C int range (flags, levels, option names, families). */
+export function int32(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < INT32_MIN || value > INT32_MAX) {
+    throw outOfRange(name, `an integer >= ${INT32_MIN} and <= ${INT32_MAX}`, value);
+  }
+  return value;
+}
+
+/** A non-negative integer no larger than `max` (sizes, counts, fds). */
+export function size(value: unknown, name: string, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number', value);
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw outOfRange(name, `an integer >= 0 and <= ${max}`, value);
+  }
+  return value;
+}
+
+/** A port number, 0-65535. */
+export function port(value: unknown, name = 'port'): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535) {
+    throw badPort(name, value);
+  }
+  return value;
+}
+
+/** An ArrayBufferView to fill (Buffer, any TypedArray, DataView). */
+export function writableView(value: unknown, name: string): ArrayBufferView {
+  if (!ArrayBuffer.isView(value)) {
+    throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', value);
+  }
+  return value;
+}
+
+/**
+ * Data to send: a string (sent as UTF-8) or any ArrayBufferView (only the
+ * view's own bytes are sent).
+ */
+export function data(value: unknown, name = 'data'): ArrayBufferView {
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  if (ArrayBuffer.isView(value)) return value;
+  throw invalidArgType(name, 'of type string or an instance of Buffer, TypedArray, or DataView', value);
+}
+
+/** A timeout in seconds: null (blocking) or a finite number >= 0. */
+export function timeout(value: unknown, name = 'timeout'): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number') throw invalidArgType(name, 'of type number or null', value);
+  if (!(value >= 0) || !Number.isFinite(value)) {
+    throw outOfRange(name, 'a finite number >= 0, or null', value);
+  }
+  return value;
+}
