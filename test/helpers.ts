@@ -157,3 +157,25 @@ export function tsNode(file: string, args: string[] = [], stdio: StdioOptions = 
 export function since(startMs: number): number {
   return (performance.now() - startMs) / 1000;
 }
+
+// Linux's values, as /proc/self/fdinfo reports them (octal "flags:" line).
+export const O_NONBLOCK = 0o4000;
+export const O_CLOEXEC = 0o2000000;
+
+/** The open-file flags of `fd` as the kernel reports them, independent of bsdsock. */
+export function fdFlags(fd: number): number {
+  const info = fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+  const m = /^flags:\s+([0-7]+)$/m.exec(info);
+  assert.ok(m, `no flags line for fd ${fd}`);
+  return parseInt(m[1]!, 8);
+}
+
+/** Whether `fd` is open in this process. */
+export function fdIsOpen(fd: number): boolean {
+  return fs.existsSync(`/proc/self/fdinfo/${fd}`);
+}
+
+/** Waits for the event loop to turn `n` times (lets signal handlers and finalizers run). */
+export async function ticks(n = 1): Promise<void> {
+  for (let i = 0; i < n; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}

@@ -1,0 +1,118 @@
+// Families and types beyond TCP/UDP: SOCK_RAW (when the process may open
+// one), and the raw-sockaddr escape hatch, exercised with AF_NETLINK.
+// Linux only; everything stays on this host (loopback and the kernel).
+
+import assert = require('node:assert/strict');
+import os = require('node:os');
+
+import { AF_INET, AF_NETLINK, IPPROTO_ICMP, NETLINK_ROUTE, SOCK_DGRAM, SOCK_RAW, SocketError, socket } from '../lib';
+import { sockets } from './helpers';
+
+function checksum(buf: Buffer): number {
+  let sum = 0;
+  for (let i = 0; i < buf.length; i += 2) sum += (buf[i]! << 8) | (buf[i + 1] ?? 0);
+  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
+  return ~sum & 0xffff;
+}
+
+describe('24 raw sockets and raw addresses', () => {
+  const track = sockets();
+
+  it('SOCK_RAW ICMP: an echo request to 127.0.0.1 gets its reply', function () {
+    let s;
+    try {
+      s = track(socket(AF_INET, SOCK_RAW, IPPROTO_ICMP));
+    } catch (err) {
+      // Opening a raw socket needs CAP_NET_RAW; without it, say why and skip.
+      if (err instanceof SocketError && err.code === 'EPERM') this.skip();
+      throw err;
+    }
+    s.settimeout(5);
+    const id = process.pid & 0xffff;
+    const payload = Buffer.from('bsdsock raw ping');
+    const packet = Buffer.concat([Buffer.from([8, 0, 0, 0, id >> 8, id & 0xff, 0, 1]), payload]);
+    packet.writeUInt16BE(checksum(packet), 2);
+    assert.equal(s.sendto(packet, ['127.0.0.1', 0]), packet.length);
+    // A raw socket sees every ICMP packet on the host, our own request
+    // included: read (a bounded number of them) until our echo reply.
+    for (let i = 0; i < 20; i++) {
+      const [data, addr] = s.recvfrom(1500);
+      const ihl = (data[0]! & 0x0f) * 4; // the IPv4 header comes first
+      const icmp = data.subarray(ihl);
+      if (icmp[0] !== 0 || icmp.readUInt16BE(4) !== id) continue;
+      assert.deepEqual(addr, ['127.0.0.1', 0]);
+      assert.equal(icmp.readUInt16BE(6), 1);
+      assert.deepEqual(icmp.subarray(8), payload);
+      return;
+    }
+    assert.fail('no echo reply among 20 packets');
+  });
+
+  it('AF_NETLINK through raw sockaddr Buffers: bind, sendto the kernel, recvfrom it', () => {
+    const s = track(socket(AF_NETLINK, SOCK_DGRAM, NETLINK_ROUTE));
+    s.settimeout(5);
+    // struct sockaddr_nl { sa_family_t nl_family; u16 pad; u32 nl_pid; u32 nl_groups; }
+    const endian = os.endianness();
+    const sockaddrNl = (pid: number) => {
+      const b = Buffer.alloc(12);
+      if (endian === 'LE') {
+        b.writeUInt16LE(AF_NETLINK, 0);
+        b.writeUInt32LE(pid, 4);
+      } else {
+        b.writeUInt16BE(AF_NETLINK, 0);
+        b.writeUInt32BE(pid, 4);
+      }
+      return b;
+    };
+    s.bind(sockaddrNl(0)); // pid 0: the kernel picks the port id
+    const name = s.getsockname();
+    assert.ok(Buffer.isBuffer(name));
+    assert.equal(name.length, 12);
+    assert.deepEqual(name.subarray(0, 2), sockaddrNl(0).subarray(0, 2));
+    assert.notEqual(endian === 'LE' ? name.readUInt32LE(4) : name.readUInt32BE(4), 0);
+
+    // RTM_GETLINK dump request: nlmsghdr (16 bytes) + ifinfomsg (16 bytes).
+    const RTM_GETLINK = 18;
+    const RTM_NEWLINK = 16;
+    const NLM_F_REQUEST = 1;
+    const NLM_F_DUMP = 0x300;
+    const NLMSG_DONE = 3;
+    const IFLA_IFNAME = 3;
+    const req = Buffer.alloc(32);
+    const u32 = (v: number, o: number) => (endian === 'LE' ? req.writeUInt32LE(v, o) : req.writeUInt32BE(v, o));
+    const u16 = (v: number, o: number) => (endian === 'LE' ? req.writeUInt16LE(v, o) : req.writeUInt16BE(v, o));
+    u32(32, 0);
+    u16(RTM_GETLINK, 4);
+    u16(NLM_F_REQUEST | NLM_F_DUMP, 6);
+    u32(1, 8);
+    assert.equal(s.sendto(req, sockaddrNl(0)), 32);
+
+    const names: string[] = [];
+    const r32 = (b: Buffer, o: number) => (endian === 'LE' ? b.readUInt32LE(o) : b.readUInt32BE(o));
+    const r16 = (b: Buffer, o: number) => (endian === 'LE' ? b.readUInt16LE(o) : b.readUInt16BE(o));
+    let done = false;
+    for (let i = 0; i < 50 && !done; i++) {
+      const [data, from] = s.recvfrom(65536);
+      assert.deepEqual(from, sockaddrNl(0)); // the kernel: port id 0
+      for (let off = 0; off + 16 <= data.length; ) {
+        const len = r32(data, off);
+        const type = r16(data, off + 4);
+        if (type === NLMSG_DONE || len < 16) {
+          done = true;
+          break;
+        }
+        if (type === RTM_NEWLINK) {
+          for (let a = off + 32; a + 4 <= off + len; ) {
+            const alen = r16(data, a);
+            if (alen < 4) break;
+            if (r16(data, a + 2) === IFLA_IFNAME) names.push(data.toString('utf8', a + 4, a + alen - 1));
+            a += (alen + 3) & ~3;
+          }
+        }
+        off += (len + 3) & ~3;
+      }
+    }
+    assert.ok(done, 'no NLMSG_DONE');
+    assert.ok(names.includes('lo'), `interfaces: ${names.join(', ')}`);
+  });
+});
