@@ -114,10 +114,16 @@ function inetSockaddr(family: number, address: unknown, syscall: string, resolve
 }
 
 function unixSockaddr(address: unknown, syscall: string): Buffer {
-  let path: ArrayBufferView;
+  let path: Uint8Array;
   if (typeof address === 'string') path = Buffer.from(address, 'utf8');
-  else if (ArrayBuffer.isView(address)) path = address;
+  else if (ArrayBuffer.isView(address)) path = viewBytes(address);
   else throw v.invalidArgType('address', 'of type string or an instance of Buffer for AF_UNIX', address);
+  // The kernel reads a filesystem path up to its first NUL: anything after it
+  // would be dropped without a word. (Abstract names start with NUL and may
+  // hold more.) CPython passes such a path on; bsdsock refuses it.
+  if (path.length > 0 && path[0] !== 0 && path.includes(0)) {
+    throw v.invalidArgValue('address', 'must not contain null characters in an AF_UNIX path', address);
+  }
   const r = native.sockaddrUnix(path);
   if (typeof r === 'number') raise(r, syscall, errorWhere(address));
   return r;
@@ -139,7 +145,13 @@ export function toSockaddr(family: number, address: unknown, syscall: string, re
   if (address.byteLength > native.SOCKADDR_STORAGE_SIZE) {
     throw v.outOfRange('address.byteLength', `<= ${native.SOCKADDR_STORAGE_SIZE}`, address.byteLength);
   }
-  return Buffer.from(new Uint8Array(address.buffer, address.byteOffset, address.byteLength));
+  return Buffer.from(viewBytes(address));
+}
+
+/** The bytes of any ArrayBufferView; a detached or out-of-bounds view has none. */
+function viewBytes(view: ArrayBufferView): Uint8Array {
+  if (view.byteLength === 0) return new Uint8Array(0);
+  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
 /**

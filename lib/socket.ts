@@ -459,6 +459,9 @@ export class Socket {
   setsockopt(level: number, optname: number, value: number | boolean | ArrayBufferView | null, optlen?: number): void {
     v.int32(level, 'level');
     v.int32(optname, 'optname');
+    if (optlen !== undefined && value !== null) {
+      throw v.invalidArgType('optlen', 'undefined unless value is null', optlen);
+    }
     const fd = this.#h.fd;
     let r: number;
     if (typeof value === 'number') {
@@ -676,8 +679,14 @@ export class Socket {
     return r === 1;
   }
 
-  /** Sets whether the fd survives exec() (clears or sets FD_CLOEXEC). */
-  setInheritable(inheritable: boolean): void {
+  /**
+   * Sets whether the fd survives exec() (clears or sets FD_CLOEXEC). A
+   * boolean, or a number taken by its truthiness as Python's int.
+   */
+  setInheritable(inheritable: boolean | number): void {
+    if (typeof inheritable !== 'boolean' && typeof inheritable !== 'number') {
+      throw v.invalidArgType('inheritable', 'of type boolean or number', inheritable);
+    }
     const r = native.setInheritable(this.#h.fd, Boolean(inheritable));
     if (r < 0) raise(r, 'fcntl');
   }
