@@ -10,7 +10,10 @@
         "native/io.cc",
         "native/address.cc",
         "native/options.cc",
-        "native/constants.cc"
+        "native/constants.cc",
+        "native/resolve.cc",
+        "native/multiplex.cc",
+        "native/poller.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -4,7 +4,6 @@
 #include <arpa/inet.h>
 
 #include <cstring>
-#include <string>
 
 #include "binding.h"
 #include "sys/sys.h"
@@ -113,46 +112,6 @@ Napi::Value SockaddrFamily(const Napi::CallbackInfo& info) {
   return Result(info.Env(), sys::sockaddr_family(&ss, len));
 }
 
-// getaddrinfo(host|null, service|null, family, type, proto, flags) ->
-//   [[family, type, proto, canonname, sockaddr Buffer], ...]
-//   or { gai: EAI code, errno } on failure
-Napi::Value Getaddrinfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string host, service;
-  const bool has_host = info[0].IsString(), has_service = info[1].IsString();
-  if (has_host) host = info[0].As<Napi::String>().Utf8Value();
-  if (has_service) service = info[1].As<Napi::String>().Utf8Value();
-  addrinfo* res = nullptr;
-  int sys_errno = 0;
-  int r = sys::getaddrinfo(has_host ? host.c_str() : nullptr,
-                           has_service ? service.c_str() : nullptr,
-                           Int(info, 2), Int(info, 3), Int(info, 4),
-                           Int(info, 5), &res, &sys_errno);
-  if (r != 0) {
-    Napi::Object err = Napi::Object::New(env);
-    err.Set("gai", Napi::Number::New(env, r));
-    err.Set("errno", Napi::Number::New(env, sys_errno));
-    return err;
-  }
-  Napi::Array list = Napi::Array::New(env);
-  uint32_t i = 0;
-  for (addrinfo* ai = res; ai != nullptr; ai = ai->ai_next) {
-    Napi::Array entry = Napi::Array::New(env, 5);
-    entry.Set(uint32_t{0}, Napi::Number::New(env, ai->ai_family));
-    entry.Set(uint32_t{1}, Napi::Number::New(env, ai->ai_socktype));
-    entry.Set(uint32_t{2}, Napi::Number::New(env, ai->ai_protocol));
-    entry.Set(uint32_t{3}, Napi::String::New(
-                               env, ai->ai_canonname ? ai->ai_canonname : ""));
-    entry.Set(uint32_t{4},
-              Napi::Buffer<uint8_t>::Copy(
-                  env, reinterpret_cast<const uint8_t*>(ai->ai_addr),
-                  ai->ai_addrlen));
-    list.Set(i++, entry);
-  }
-  freeaddrinfo(res);
-  return list;
-}
-
 // gaiStrerror(code) -> message
 Napi::Value GaiStrerror(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), gai_strerror(Int(info, 0)));
@@ -169,7 +128,6 @@ void InitAddress(Napi::Env env, Napi::Object exports) {
               Napi::Function::New(env, DecodeSockaddr, "decodeSockaddr"));
   exports.Set("sockaddrFamily",
               Napi::Function::New(env, SockaddrFamily, "sockaddrFamily"));
-  exports.Set("getaddrinfo", Napi::Function::New(env, Getaddrinfo, "getaddrinfo"));
   exports.Set("gaiStrerror", Napi::Function::New(env, GaiStrerror, "gaiStrerror"));
 }
 

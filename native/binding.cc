@@ -120,6 +120,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitAddress(env, exports);
   InitOptions(env, exports);
   InitConstants(env, exports);
+  InitResolve(env, exports);
+  InitMultiplex(env, exports);
+  InitPoller(env, exports);
   exports.Set("ADDR_OUT_SIZE", Napi::Number::New(env, kAddrOutSize));
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));

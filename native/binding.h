@@ -67,5 +67,8 @@ void InitIo(Napi::Env env, Napi::Object exports);
 void InitAddress(Napi::Env env, Napi::Object exports);
 void InitOptions(Napi::Env env, Napi::Object exports);
 void InitConstants(Napi::Env env, Napi::Object exports);
+void InitResolve(Napi::Env env, Napi::Object exports);
+void InitMultiplex(Napi::Env env, Napi::Object exports);
+void InitPoller(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsdsock

@@ -46,11 +46,27 @@ Napi::Value Accept(const Napi::CallbackInfo& info) {
   return Result(info.Env(), r);
 }
 
+// acceptNowait(fd, nonblock, addrOut) -> new fd; never blocks (async methods)
+Napi::Value AcceptNowait(const Napi::CallbackInfo& info) {
+  SockaddrOut a;
+  AddrOut(info, 2, &a);
+  int r = sys::accept_nowait(Int(info, 0), &a.storage, &a.len, Bool(info, 1));
+  if (r >= 0) a.Store();
+  return Result(info.Env(), r);
+}
+
 // connect(fd, sockaddr) -> 0
 Napi::Value Connect(const Napi::CallbackInfo& info) {
   SockaddrIn a;
   AddrIn(info, 1, &a);
   return Result(info.Env(), sys::connect(Int(info, 0), a.get(), a.len));
+}
+
+// connectNowait(fd, sockaddr) -> 0, or -EINPROGRESS; never blocks
+Napi::Value ConnectNowait(const Napi::CallbackInfo& info) {
+  SockaddrIn a;
+  AddrIn(info, 1, &a);
+  return Result(info.Env(), sys::connect_nowait(Int(info, 0), a.get(), a.len));
 }
 
 Napi::Value Shutdown(const Napi::CallbackInfo& info) {
@@ -113,6 +129,8 @@ void InitCalls(Napi::Env env, Napi::Object exports) {
   exports.Set("listen", Napi::Function::New(env, Listen, "listen"));
   exports.Set("accept", Napi::Function::New(env, Accept, "accept"));
   exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
+  exports.Set("acceptNowait", Napi::Function::New(env, AcceptNowait, "acceptNowait"));
+  exports.Set("connectNowait", Napi::Function::New(env, ConnectNowait, "connectNowait"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
   exports.Set("close", Napi::Function::New(env, Close, "close"));
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));

@@ -5,11 +5,15 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#if defined(__linux__)
+#include <sys/epoll.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
+#include <vector>
 
 namespace bsdsock::sys {
 
@@ -122,6 +126,37 @@ int accept(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock) {
 #endif
 }
 
+namespace {
+
+// Runs `call` with O_NONBLOCK set on `fd`, restoring the flags afterwards
+// with errno preserved. A fd that is already non-blocking costs one fcntl.
+template <typename Call>
+int nonblocking_call(int fd, Call call) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1) return -errno;
+  if (flags & O_NONBLOCK) return call();
+  if (::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) return -errno;
+  int r = call();
+  ::fcntl(fd, F_SETFL, flags);
+  return r;
+}
+
+}  // namespace
+
+int accept_nowait(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock) {
+  return nonblocking_call(fd, [&] { return accept(fd, addr, len, nonblock); });
+}
+
+int connect_nowait(int fd, const sockaddr* addr, socklen_t len) {
+  return nonblocking_call(fd, [&] {
+    int r = ::connect(fd, addr, len);
+    // A non-blocking connect is never restarted: after EINTR it goes on in
+    // the background, exactly as after EINPROGRESS.
+    if (r == -1) return errno == EINTR ? -EINPROGRESS : -errno;
+    return 0;
+  });
+}
+
 int connect(int fd, const sockaddr* addr, socklen_t len) {
   if (::connect(fd, addr, len) == 0) return 0;
   if (errno != EINTR) return -errno;
@@ -223,19 +258,20 @@ int set_inheritable(int fd, bool on) {
   return 0;
 }
 
-int wait(int fd, int events, int timeout_ms) {
-  pollfd p{fd, static_cast<short>(events), 0};
+namespace {
+
+// Calls `wait_once(timeout)` (a poll-like call) until it does not fail with
+// EINTR, recomputing the time left on the monotonic clock each time, so that
+// signals neither shorten nor lengthen the wait. A negative timeout waits
+// forever.
+template <typename Wait>
+int wait_retrying(int timeout_ms, Wait wait_once) {
   const int64_t ms = 1000000;
   int64_t deadline = timeout_ms < 0 ? 0 : monotonic_ns() + timeout_ms * ms;
   int left = timeout_ms;
   for (;;) {
-    int r = ::poll(&p, 1, left);
-    if (r > 0) {
-      // poll() reports a bad fd in revents, not in errno.
-      if (p.revents & POLLNVAL) return -EBADF;
-      return p.revents;
-    }
-    if (r == 0) return 0;
+    int r = wait_once(left);
+    if (r >= 0) return r;
     if (errno != EINTR) return -errno;
     if (timeout_ms >= 0) {
       // Round up: waking a fraction of a millisecond early would make the
@@ -245,5 +281,48 @@ int wait(int fd, int events, int timeout_ms) {
     }
   }
 }
+
+}  // namespace
+
+int wait(int fd, int events, int timeout_ms) {
+  pollfd p{fd, static_cast<short>(events), 0};
+  int r = wait_retrying(timeout_ms, [&](int left) { return ::poll(&p, 1, left); });
+  if (r <= 0) return r;
+  // poll() reports a bad fd in revents, not in errno.
+  if (p.revents & POLLNVAL) return -EBADF;
+  return p.revents;
+}
+
+int poll(::pollfd* fds, size_t n, int timeout_ms) {
+  return wait_retrying(timeout_ms, [&](int left) {
+    return ::poll(fds, static_cast<nfds_t>(n), left);
+  });
+}
+
+#if defined(__linux__)
+int epoll_create() {
+  int r = ::epoll_create1(EPOLL_CLOEXEC);
+  return r == -1 ? -errno : r;
+}
+
+int epoll_ctl(int epfd, int op, int fd, uint32_t events) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.fd = fd;
+  return ::epoll_ctl(epfd, op, fd, &ev) == -1 ? -errno : 0;
+}
+
+int epoll_wait(int epfd, int* fds, uint32_t* events, int max, int timeout_ms) {
+  std::vector<epoll_event> evs(static_cast<size_t>(max));
+  int r = wait_retrying(timeout_ms, [&](int left) {
+    return ::epoll_wait(epfd, evs.data(), max, left);
+  });
+  for (int i = 0; i < r; i++) {
+    fds[i] = evs[static_cast<size_t>(i)].data.fd;
+    events[i] = evs[static_cast<size_t>(i)].events;
+  }
+  return r;
+}
+#endif
 
 }  // namespace bsdsock::sys

@@ -17,6 +17,7 @@
 
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -39,10 +40,17 @@ int listen(int fd, int backlog);
 // platforms without accept4 the new fd's flags are normalised the same way
 // (BSD accepted sockets inherit O_NONBLOCK from the listener).
 int accept(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock);
+// accept() that never blocks, even on a blocking fd: the async methods use it
+// so that a connection reset between readiness and accept cannot hang the
+// event loop. A blocking fd is made O_NONBLOCK for the call only.
+int accept_nowait(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock);
 // connect(2). If a blocking connect is interrupted by a signal, the kernel
 // goes on connecting asynchronously: wait until it completes, then report the
 // result from SO_ERROR (CPython's internal_connect, issue #23618).
 int connect(int fd, const sockaddr* addr, socklen_t len);
+// connect() that never blocks, even on a blocking fd: -EINPROGRESS while the
+// handshake goes on (wait for POLLOUT, then read SO_ERROR).
+int connect_nowait(int fd, const sockaddr* addr, socklen_t len);
 int shutdown(int fd, int how);
 // close(2), never retried; ECONNRESET (which some kernels report for a
 // socket reset by its peer) is not an error here, as in CPython.
@@ -84,6 +92,19 @@ int set_inheritable(int fd, bool on);
 // timeout waits forever. EINTR is retried with the time that is left, measured
 // on the monotonic clock, so signals neither shorten nor lengthen the wait.
 int wait(int fd, int events, int timeout_ms);
+
+// poll(2) on many fds, with the same EINTR and timeout rules as wait().
+// Returns the number of ready fds, 0 on timeout, or -errno.
+int poll(::pollfd* fds, size_t n, int timeout_ms);
+
+#if defined(__linux__)
+// epoll_create1(EPOLL_CLOEXEC).
+int epoll_create();
+int epoll_ctl(int epfd, int op, int fd, uint32_t events);
+// epoll_wait(2) with the same EINTR and timeout rules as wait(); each ready
+// fd's number and events are written to fds[i] and events[i].
+int epoll_wait(int epfd, int* fds, uint32_t* events, int max, int timeout_ms);
+#endif
 
 // ---- addresses -------------------------------------------------------------
 

@@ -1,0 +1,244 @@
+// The poller: one libuv uv_poll_t per socket, used by the async methods. It is
+// the only stateful native object and the only file that includes uv.h.
+//
+// It only reports readiness; all I/O policy (try the syscall, on EAGAIN wait
+// for the poller, retry) lives in lib/async.ts, as in serialport's poller.
+//
+// Lifetime rules, each learned the hard way by someone:
+//   * the handle lives on the loop of the env that created it
+//     (napi_get_uv_event_loop), never uv_default_loop(), so workers work;
+//   * lib/ closes the poller before it closes the fd: libuv must not watch a
+//     closed fd, whose number may already belong to another socket;
+//   * the memory is freed in the uv_close callback, never before;
+//   * an async env cleanup hook closes the handle when a worker is terminated
+//     with the poller still open (otherwise the process aborts in
+//     CheckedUvLoopClose); the close callback removes the hook;
+//   * the JS callback is held strongly only while polling: a socket waiting
+//     for I/O stays alive, an idle one can be garbage-collected;
+//   * a callback that throws is handed to napi_fatal_exception, so the error
+//     becomes an ordinary uncaughtException instead of vanishing.
+#include <uv.h>
+
+#include "binding.h"
+
+namespace bsdsock {
+
+namespace {
+
+class Poller;
+
+// Per-env bookkeeping: how many poll handles are open (for leak tests).
+struct EnvData {
+  int64_t open_pollers = 0;
+};
+
+EnvData* GetEnvData(napi_env env) {
+  void* data = nullptr;
+  napi_get_instance_data(env, &data);
+  return static_cast<EnvData*>(data);
+}
+
+// Outlives the JS object when needed: freed in the uv_close callback.
+struct PollState {
+  uv_poll_t handle;
+  napi_env env = nullptr;
+  napi_ref callback = nullptr;  // refcount 1 while polling, 0 (weak) otherwise
+  napi_async_context context = nullptr;
+  napi_async_cleanup_hook_handle cleanup = nullptr;  // removed in OnClose
+  Poller* owner = nullptr;  // the JS wrapper, until it is collected
+  int events = 0;
+  bool closing = false;
+};
+
+void OnClose(uv_handle_t* h);
+
+void BeginClose(PollState* s) {
+  if (s->closing) return;
+  s->closing = true;
+  uv_close(reinterpret_cast<uv_handle_t*>(&s->handle), OnClose);
+}
+
+// The env is going away (a worker terminated) with the handle still open.
+// The hook is removed, which tells Node the cleanup is complete, in OnClose.
+void OnCleanup(napi_async_cleanup_hook_handle, void* arg) {
+  BeginClose(static_cast<PollState*>(arg));
+}
+
+void OnPoll(uv_poll_t* h, int status, int events);
+
+class Poller : public Napi::ObjectWrap<Poller> {
+ public:
+  static Napi::Function Define(Napi::Env env) {
+    return DefineClass(env, "Poller",
+                       {InstanceMethod<&Poller::Status>("status"),
+                        InstanceMethod<&Poller::Start>("start"),
+                        InstanceMethod<&Poller::Stop>("stop"),
+                        InstanceMethod<&Poller::Close>("close"),
+                        InstanceMethod<&Poller::Ref>("ref"),
+                        InstanceMethod<&Poller::Unref>("unref")});
+  }
+
+  // new Poller(fd, callback(status, events)): uv_poll_init on the env's own
+  // loop. A failure is kept for status() rather than thrown (lib/ turns
+  // -errno into a SocketError). uv_poll_init makes the fd O_NONBLOCK; lib/
+  // restores the mode it wants. The callback is held weakly until start().
+  explicit Poller(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Poller>(info) {
+    napi_env env = info.Env();
+    int fd = Int(info, 0);
+    if (!info[1].IsFunction())
+      throw Napi::TypeError::New(info.Env(), "bsdsock: poller callback");
+    uv_loop_t* loop = nullptr;
+    if (napi_get_uv_event_loop(env, &loop) != napi_ok)
+      throw Napi::Error::New(info.Env(), "bsdsock: no event loop");
+    auto* s = new PollState();
+    status_ = uv_poll_init(loop, &s->handle, fd);  // -errno on Unix
+    if (status_ != 0) {
+      delete s;
+      return;
+    }
+    s->handle.data = s;
+    s->env = env;
+    s->owner = this;
+    napi_create_reference(env, info[1], 0, &s->callback);
+    napi_async_init(env, nullptr, Napi::String::New(env, "bsdsock:poll"), &s->context);
+    napi_add_async_cleanup_hook(env, OnCleanup, s, &s->cleanup);
+    if (EnvData* d = GetEnvData(env)) d->open_pollers++;
+    state_ = s;
+  }
+
+  // Collected without close(): close the handle now (lib/ always closes it
+  // before the fd, so this only happens once the fd is already gone).
+  ~Poller() override {
+    if (state_ != nullptr) {
+      state_->owner = nullptr;
+      BeginClose(state_);
+    }
+  }
+
+  void Detach() { state_ = nullptr; }
+
+ private:
+  // status() -> 0, or the -errno of uv_poll_init (EEXIST: the fd is already
+  // polled on this loop).
+  Napi::Value Status(const Napi::CallbackInfo& info) {
+    return Result(info.Env(), status_);
+  }
+
+  // start(events) -> 0 or -errno; events are UV_READABLE | UV_WRITABLE bits,
+  // 0 stops polling.
+  Napi::Value Start(const Napi::CallbackInfo& info) {
+    napi_env env = info.Env();
+    int events = Int(info, 0);
+    if (state_ == nullptr || state_->closing) return Result(env, -EBADF);
+    if (events == 0) {
+      StopState(env, state_);
+      return Result(env, 0);
+    }
+    int r = uv_poll_start(&state_->handle, events, OnPoll);
+    if (r != 0) return Result(env, r);
+    if (state_->events == 0) {
+      uint32_t count;
+      napi_reference_ref(env, state_->callback, &count);
+    }
+    state_->events = events;
+    return Result(env, 0);
+  }
+
+  Napi::Value Stop(const Napi::CallbackInfo& info) {
+    if (state_ != nullptr && !state_->closing) StopState(info.Env(), state_);
+    return info.Env().Undefined();
+  }
+
+  // close(): stop and uv_close; the memory goes in the close callback.
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    if (state_ != nullptr) {
+      StopState(info.Env(), state_);
+      state_->owner = nullptr;
+      BeginClose(state_);
+      state_ = nullptr;
+    }
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Ref(const Napi::CallbackInfo& info) {
+    if (state_ != nullptr && !state_->closing)
+      uv_ref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+    return info.Env().Undefined();
+  }
+
+  Napi::Value Unref(const Napi::CallbackInfo& info) {
+    if (state_ != nullptr && !state_->closing)
+      uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+    return info.Env().Undefined();
+  }
+
+  static void StopState(napi_env env, PollState* s) {
+    uv_poll_stop(&s->handle);
+    if (s->events != 0) {
+      uint32_t count;
+      napi_reference_unref(env, s->callback, &count);
+      s->events = 0;
+    }
+  }
+
+  int status_ = 0;
+  PollState* state_ = nullptr;
+};
+
+void OnPoll(uv_poll_t* h, int status, int events) {
+  auto* s = static_cast<PollState*>(h->data);
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn = nullptr;
+  napi_get_reference_value(env, s->callback, &fn);
+  if (fn != nullptr) {
+    napi_value global, args[2], result;
+    napi_get_global(env, &global);
+    napi_create_int32(env, status, &args[0]);
+    napi_create_int32(env, events, &args[1]);
+    // MakeCallback (not call_function): it drains the microtask queue, so
+    // the promises settled by the callback run now, not at some later tick.
+    napi_status st = napi_make_callback(env, s->context, global, fn, 2, args, &result);
+    if (st == napi_pending_exception) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+void OnClose(uv_handle_t* h) {
+  auto* s = static_cast<PollState*>(h->data);
+  if (s->owner != nullptr) s->owner->Detach();
+  if (EnvData* d = GetEnvData(s->env)) d->open_pollers--;
+  napi_delete_reference(s->env, s->callback);
+  napi_async_destroy(s->env, s->context);
+  napi_async_cleanup_hook_handle cleanup = s->cleanup;
+  delete s;
+  // Last: on env teardown this lets Node finish destroying the env.
+  if (cleanup != nullptr) napi_remove_async_cleanup_hook(cleanup);
+}
+
+// pollerCount() -> the number of poll handles of this env not yet closed
+Napi::Value PollerCount(const Napi::CallbackInfo& info) {
+  EnvData* d = GetEnvData(info.Env());
+  return Result(info.Env(), d != nullptr ? static_cast<double>(d->open_pollers) : 0);
+}
+
+}  // namespace
+
+void InitPoller(Napi::Env env, Napi::Object exports) {
+  auto* data = new EnvData();
+  napi_set_instance_data(
+      env, data, [](napi_env, void* p, void*) { delete static_cast<EnvData*>(p); },
+      nullptr);
+  exports.Set("Poller", Poller::Define(env));
+  exports.Set("pollerCount", Napi::Function::New(env, PollerCount, "pollerCount"));
+  exports.Set("UV_READABLE", Napi::Number::New(env, UV_READABLE));
+  exports.Set("UV_WRITABLE", Napi::Number::New(env, UV_WRITABLE));
+  exports.Set("UV_DISCONNECT", Napi::Number::New(env, UV_DISCONNECT));
+}
+
+}  // namespace bsdsock
