@@ -9,7 +9,8 @@
 //   other     the raw struct sockaddr bytes, in and out
 // The byte layouts themselves are native's business (native/sys/addr.cc).
 
-import { native, type GaiFailure, type RawAddress } from './binding';
+import { native, type GaiFailure, type RawAddrInfo, type RawAddress } from './binding';
+import type { AsyncOptions } from './async';
 import { AF_INET, AF_INET6, AF_UNIX, EAI_NONAME, EAI_SYSTEM } from './constant-names';
 import { constants } from './constants';
 import { AddressInfoError, errnoError, raise, type ErrorAddress } from './errors';
@@ -66,12 +67,8 @@ export function errorWhere(address: unknown): ErrorAddress {
   return {};
 }
 
-/**
- * Resolves a host name with a blocking getaddrinfo(3) in `family`, keeping the
- * first result as Python does: [numeric host, scope id].
- */
-function resolve(family: number, host: string): [string, number] {
-  const res = native.getaddrinfo(host, null, family, 0, 0, 0);
+/** The first result of a getaddrinfo(3) answer, as [numeric host, scope id]. */
+function firstHost(res: RawAddrInfo[] | GaiFailure, host: string): [string, number] {
   if (!Array.isArray(res)) throw gaiError(res, 'getaddrinfo', host);
   const first = res[0];
   const raw = first === undefined ? null : native.decodeSockaddr(first[4], first[4].length);
@@ -79,7 +76,17 @@ function resolve(family: number, host: string): [string, number] {
   return [raw[0], raw.length === 4 ? raw[3] : 0];
 }
 
-function inetSockaddr(family: number, address: unknown, syscall: string, resolveNames: boolean): Buffer | null {
+/** A validated AF_INET/AF_INET6 address. */
+interface InetParts {
+  family: number;
+  host: string;
+  port: number;
+  flowinfo: number;
+  scopeId: number;
+  scopeGiven: boolean;
+}
+
+function parseInet(family: number, address: unknown): InetParts {
   const v6 = family === AF_INET6;
   const shape = v6 ? '[host, port, flowinfo?, scopeId?]' : '[host, port]';
   if (!Array.isArray(address)) {
@@ -92,25 +99,47 @@ function inetSockaddr(family: number, address: unknown, syscall: string, resolve
   const host: unknown = address[0];
   if (typeof host !== 'string') throw v.invalidArgType('address[0] (host)', 'of type string', host);
   if (host.includes('\0')) throw v.invalidArgValue('address[0] (host)', 'must not contain null characters', host);
-  const port = v.port(address[1], 'Port');
-  const flowinfo = n > 2 ? v.size(address[2], 'address[2] (flowinfo)', 0xfffff) : 0;
-  const scopeGiven = n > 3;
-  let scopeId = scopeGiven ? v.size(address[3], 'address[3] (scopeId)', 0xffffffff) : 0;
+  return {
+    family,
+    host,
+    port: v.port(address[1], 'Port'),
+    flowinfo: n > 2 ? v.size(address[2], 'address[2] (flowinfo)', 0xfffff) : 0,
+    scopeGiven: n > 3,
+    scopeId: n > 3 ? v.size(address[3], 'address[3] (scopeId)', 0xffffffff) : 0,
+  };
+}
 
+/**
+ * The sockaddr for `a` when its host needs no lookup ('' , '<broadcast>', a
+ * literal), or null for a name.
+ */
+function encodeLiteral(a: InetParts, syscall: string): Buffer | null {
   let r: Buffer | number;
-  if (host === '' || host === '<broadcast>') {
-    r = native.sockaddrSpecial(family, host !== '', port);
+  if (a.host === '' || a.host === '<broadcast>') {
+    r = native.sockaddrSpecial(a.family, a.host !== '', a.port);
   } else {
-    r = native.sockaddrInet(family, host, port, flowinfo, scopeId, scopeGiven);
-    if (typeof r === 'number') {
-      if (!resolveNames) return null;
-      const [literal, scope] = resolve(family, host);
-      if (!scopeGiven) scopeId = scope;
-      r = native.sockaddrInet(family, literal, port, flowinfo, scopeId, scopeGiven || scope !== 0);
-    }
+    r = native.sockaddrInet(a.family, a.host, a.port, a.flowinfo, a.scopeId, a.scopeGiven);
+    if (typeof r === 'number') return null;
   }
-  if (typeof r === 'number') raise(r, syscall, { address: host, port });
+  if (typeof r === 'number') raise(r, syscall, { address: a.host, port: a.port });
   return r;
+}
+
+/** The sockaddr for `a` with its host resolved to `literal` (scope: the lookup's). */
+function encodeResolved(a: InetParts, [literal, scope]: [string, number], syscall: string): Buffer {
+  const scopeId = a.scopeGiven ? a.scopeId : scope;
+  const r = native.sockaddrInet(a.family, literal, a.port, a.flowinfo, scopeId, a.scopeGiven || scope !== 0);
+  if (typeof r === 'number') raise(r, syscall, { address: a.host, port: a.port });
+  return r;
+}
+
+function inetSockaddr(family: number, address: unknown, syscall: string, resolveNames: boolean): Buffer | null {
+  const a = parseInet(family, address);
+  const literal = encodeLiteral(a, syscall);
+  if (literal !== null || !resolveNames) return literal;
+  // Python resolves with a blocking getaddrinfo(3) in the socket's family and
+  // keeps the first result.
+  return encodeResolved(a, firstHost(native.getaddrinfo(a.host, null, family, 0, 0, 0), a.host), syscall);
 }
 
 function unixSockaddr(address: unknown, syscall: string): Buffer {
@@ -154,6 +183,48 @@ function viewBytes(view: ArrayBufferView): Uint8Array {
   return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
 }
 
+/** getaddrinfo(3) on the libuv thread pool; an abort rejects at once with signal.reason. */
+export function getaddrinfoRaw(
+  host: string | null,
+  service: string | null,
+  family: number,
+  type: number,
+  proto: number,
+  flags: number,
+  options?: AsyncOptions,
+): Promise<RawAddrInfo[] | GaiFailure> {
+  const signal = options?.signal;
+  if (signal?.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    // The lookup itself cannot be cancelled once it runs; an abort just
+    // stops waiting for it, and its answer is dropped.
+    const onAbort = () => reject(signal!.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    native.getaddrinfoAsync(host, service, family, type, proto, flags, (result) => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve(result);
+    });
+  });
+}
+
+/**
+ * {@link toSockaddr} for the async methods: a host name is resolved on the
+ * libuv thread pool, so the event loop never blocks on it.
+ */
+export async function toSockaddrAsync(
+  family: number,
+  address: unknown,
+  syscall: string,
+  options?: AsyncOptions,
+): Promise<Buffer> {
+  if (family !== AF_INET && family !== AF_INET6) return toSockaddr(family, address, syscall, true);
+  const a = parseInet(family, address);
+  const literal = encodeLiteral(a, syscall);
+  if (literal !== null) return literal;
+  const res = await getaddrinfoRaw(a.host, null, family, 0, 0, 0, options);
+  return encodeResolved(a, firstHost(res, a.host), syscall);
+}
+
 /**
  * Remembers the sockaddr of the last literal address it encoded, so that a
  * sendto() loop to one peer converts the address once. Names are never cached:
@@ -164,6 +235,11 @@ export class SockaddrCache {
   #sockaddr: Buffer | null = null;
 
   get(family: number, address: unknown, syscall: string): Buffer {
+    return this.literal(family, address, syscall) ?? toSockaddr(family, address, syscall, true);
+  }
+
+  /** The sockaddr of `address` if it needs no name lookup, else null. */
+  literal(family: number, address: unknown, syscall: string): Buffer | null {
     const last = this.#address;
     if (
       this.#sockaddr !== null &&
@@ -177,7 +253,7 @@ export class SockaddrCache {
       return this.#sockaddr;
     }
     const literal = toSockaddr(family, address, syscall, false);
-    if (literal === null) return toSockaddr(family, address, syscall, true);
+    if (literal === null) return null;
     if (Array.isArray(address)) {
       this.#address = address.slice();
       this.#sockaddr = literal;

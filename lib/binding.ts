@@ -32,6 +32,21 @@ export type RawAddress =
   | Buffer
   | null;
 
+/**
+ * One uv_poll_t on the env's own loop (native/poller.cc). Reports readiness
+ * only; close() it before the fd is closed.
+ */
+export interface NativePoller {
+  /** 0, or the -errno of uv_poll_init (EEXIST: the fd is already polled). */
+  status(): number;
+  /** Watches for UV_READABLE | UV_WRITABLE; 0 stops. Returns 0 or -errno. */
+  start(events: number): number;
+  stop(): void;
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
 export interface Native {
   // lifecycle (native/calls.cc)
   socket(family: number, type: number, proto: number): number;
@@ -40,6 +55,10 @@ export interface Native {
   listen(fd: number, backlog: number): number;
   accept(fd: number, nonblock: boolean, addr: AddrOut): number;
   connect(fd: number, sockaddr: Bytes): number;
+  /** accept() that never blocks, even on a blocking fd. */
+  acceptNowait(fd: number, nonblock: boolean, addr: AddrOut): number;
+  /** connect() that never blocks, even on a blocking fd: 0 or -EINPROGRESS. */
+  connectNowait(fd: number, sockaddr: Bytes): number;
   shutdown(fd: number, how: number): number;
   close(fd: number): number;
   dup(fd: number): number;
@@ -93,7 +112,34 @@ export interface Native {
     proto: number,
     flags: number,
   ): RawAddrInfo[] | GaiFailure;
+  /** getaddrinfo(3) on the libuv thread pool; the callback gets what getaddrinfo() returns. */
+  getaddrinfoAsync(
+    host: string | null,
+    service: string | null,
+    family: number,
+    type: number,
+    proto: number,
+    flags: number,
+    callback: (result: RawAddrInfo[] | GaiFailure) => void,
+  ): void;
   gaiStrerror(code: number): string;
+
+  // readiness (native/poller.cc, native/multiplex.cc)
+  Poller: new (fd: number, callback: (status: number, events: number) => void) => NativePoller;
+  /** Poll handles of this env not yet closed. */
+  pollerCount(): number;
+  readonly UV_READABLE: number;
+  readonly UV_WRITABLE: number;
+  readonly UV_DISCONNECT: number;
+  /** poll(2) over n fds: the ready count, 0 on timeout, or -errno; revents filled in. */
+  poll(fds: Int32Array, events: Int32Array, revents: Int32Array, n: number, timeoutMs: number): number;
+  /** Linux only. */
+  epollCreate?(): number;
+  epollCtl?(epfd: number, op: number, fd: number, events: number): number;
+  epollWait?(epfd: number, fds: Int32Array, events: Uint32Array, max: number, timeoutMs: number): number;
+  readonly EPOLL_CTL_ADD?: number;
+  readonly EPOLL_CTL_MOD?: number;
+  readonly EPOLL_CTL_DEL?: number;
 
   // options (native/options.cc)
   getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;

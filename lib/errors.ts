@@ -120,4 +120,6 @@ export const E = {
   EAFNOSUPPORT: errnos.EAFNOSUPPORT!,
   EINVAL: errnos.EINVAL!,
   EWOULDBLOCK: errnos.EWOULDBLOCK!,
+  ENOENT: errnos.ENOENT!,
+  ENOSYS: errnos.ENOSYS!,
 } as const;

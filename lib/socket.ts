@@ -15,6 +15,7 @@
 // Would-block travels as a return value (-EAGAIN) until it is either retried
 // or thrown, so the non-blocking path never pays for an exception internally.
 
+import net = require('node:net');
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
 import { kMaxLength } from 'node:buffer';
@@ -22,6 +23,7 @@ import { kMaxLength } from 'node:buffer';
 import {
   SockaddrCache,
   addrOut,
+  toSockaddrAsync,
   addrOutFamily,
   decodeAddrOut,
   errorWhere,
@@ -29,10 +31,13 @@ import {
   type Address,
   type SocketAddress,
 } from './address';
+import { AsyncIo, READ, WRITE, type AsyncOptions, type Handle } from './async';
 import { native } from './binding';
 import {
   AF_INET,
+  AF_INET6,
   AF_UNIX,
+  MSG_DONTWAIT,
   POLLIN,
   POLLOUT,
   SOCK_CLOEXEC,
@@ -40,6 +45,7 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SOMAXCONN,
+  SO_ACCEPTCONN,
   SO_ERROR,
   SO_PROTOCOL,
   SO_TYPE,
@@ -57,13 +63,6 @@ const TYPE_FLAGS = NONBLOCK_FLAG | (SOCK_CLOEXEC ?? 0);
 /** Data accepted by the send calls: a string (sent as UTF-8) or any ArrayBufferView. */
 export type Data = string | ArrayBufferView;
 
-/** The fd and identity of a socket; also what its finalizer needs, so it holds no Socket. */
-interface Handle {
-  fd: number;
-  family: number;
-  type: number;
-  proto: number;
-}
 
 // ---- default timeout --------------------------------------------------------
 
@@ -123,6 +122,8 @@ function describe(h: Handle): string {
 const finalizer = new FinalizationRegistry<Handle>((h) => {
   if (h.fd < 0) return;
   process.emitWarning(`unclosed ${describe(h)}`, 'ResourceWarning');
+  h.poller?.close(); // never watch a closed fd
+  h.poller = null;
   native.close(h.fd);
   h.fd = -1;
 });
@@ -132,7 +133,7 @@ const finalizer = new FinalizationRegistry<Handle>((h) => {
 let adopting: (Handle & { timeout: number | null }) | null = null;
 
 function adopt(fd: number, family: number, type: number, proto: number, timeout: number | null): Socket {
-  adopting = { fd, family, type, proto, timeout };
+  adopting = { fd, family, type, proto, poller: null, timeout };
   try {
     return new Socket();
   } finally {
@@ -161,6 +162,7 @@ export class Socket {
   #h: Handle;
   #timeout: number | null;
   #sendtoCache: SockaddrCache | null = null;
+  #io: AsyncIo | null = null;
 
   /**
    * Creates a socket with socket(2), or wraps an existing fd.
@@ -185,7 +187,7 @@ export class Socket {
     const a = adopting;
     if (a !== null) {
       adopting = null;
-      this.#h = { fd: a.fd, family: a.family, type: a.type, proto: a.proto };
+      this.#h = { fd: a.fd, family: a.family, type: a.type, proto: a.proto, poller: null };
       this.#timeout = a.timeout;
     } else if (fileno === undefined || fileno === null) {
       family = family === undefined || family === -1 ? AF_INET : v.int32(family, 'family');
@@ -196,7 +198,7 @@ export class Socket {
       const fd = native.socket(family, timeout !== null ? type | NONBLOCK_FLAG : type, proto);
       if (fd < 0) raise(fd, 'socket');
       if (timeout !== null && NONBLOCK_FLAG === 0) setNonblockingOrClose(fd);
-      this.#h = { fd, family, type: type & ~TYPE_FLAGS, proto };
+      this.#h = { fd, family, type: type & ~TYPE_FLAGS, proto, poller: null };
       this.#timeout = timeout;
     } else {
       const fd = v.size(fileno, 'fileno', INT_MAX);
@@ -222,7 +224,7 @@ export class Socket {
         if (nb < 0) raise(nb, 'fcntl');
         if (nb === 1) timeout = 0;
       }
-      this.#h = { fd, family, type: type & ~TYPE_FLAGS, proto };
+      this.#h = { fd, family, type: type & ~TYPE_FLAGS, proto, poller: null };
       this.#timeout = timeout;
     }
     finalizer.register(this, this.#h, this.#h);
@@ -323,6 +325,9 @@ export class Socket {
     if (fd < 0) return;
     h.fd = -1;
     finalizer.unregister(h);
+    // Pending async calls are rejected with EBADF, and the poller is closed
+    // before the fd: libuv must never watch a closed fd.
+    this.#io?.close();
     const r = native.close(fd);
     if (r < 0) raise(r, 'close');
   }
@@ -387,6 +392,7 @@ export class Socket {
     if (fd < 0) return -1;
     h.fd = -1;
     finalizer.unregister(h);
+    this.#io?.close();
     return fd;
   }
 
@@ -691,6 +697,309 @@ export class Socket {
     if (r < 0) raise(r, 'fcntl');
   }
 
+  // ---- async methods ------------------------------------------------------
+  //
+  // Promise counterparts of the calls that can block. They never block the
+  // event loop, whatever the socket's mode: each tries its syscall at once
+  // (non-blocking: MSG_DONTWAIT, or O_NONBLOCK for accept/connect), and on
+  // EAGAIN waits for the socket's poller (lib/async.ts). The timeout set with
+  // settimeout() does not apply; pass `{ signal: AbortSignal.timeout(ms) }`.
+  // They reject, never throw, for bad arguments too.
+
+  #aio(): AsyncIo {
+    return (this.#io ??= new AsyncIo(this, this.#h, () => {
+      // uv_poll_init set O_NONBLOCK; a blocking socket's sync calls need it off.
+      if (this.#timeout === null) native.setNonblocking(this.#h.fd, false);
+    }));
+  }
+
+  /**
+   * Accepts a connection without blocking the event loop: accept4(2) when
+   * the socket is readable. Resolves with `[conn, address]`; the new socket
+   * has the default timeout, as with {@link Socket.accept}. A connection
+   * reset between readiness and the accept cannot hang the loop.
+   */
+  acceptAsync(options?: AsyncOptions): Promise<readonly [Socket, SocketAddress]> {
+    try {
+      const h = this.#h;
+      const timeout = defaultTimeout;
+      return this.#aio().run(
+        READ,
+        'accept',
+        () => native.acceptNowait(h.fd, timeout !== null, addrOut),
+        (fd) => {
+          const address = decodeAddrOut() ?? '';
+          return [adopt(fd, h.family, h.type, h.proto, timeout), address] as const;
+        },
+        options,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * Connects without blocking the event loop: a non-blocking connect(2), then
+   * waits for writability and reads SO_ERROR. A host name is resolved on the
+   * libuv thread pool. An abort stops the wait; the kernel may still complete
+   * the connection.
+   */
+  async connectAsync(address: Address, options?: AsyncOptions): Promise<void> {
+    const h = this.#h;
+    const sockaddr = await toSockaddrAsync(h.family, address, 'connect', options);
+    let started = false;
+    const attempt = (): number => {
+      if (!started) {
+        started = true;
+        const r = native.connectNowait(h.fd, sockaddr);
+        return r === -EINPROGRESS ? -EAGAIN : r;
+      }
+      const g = native.getsockoptInt(h.fd, SOL_SOCKET, SO_ERROR, int32Out);
+      if (g < 0) return g;
+      const err = int32Out[0]!;
+      return err === 0 ? 0 : -err;
+    };
+    await this.#aio().run(WRITE, 'connect', attempt, noValue, options, errorWhere(address));
+  }
+
+  /** {@link Socket.recv} without blocking the event loop. Resolves with the data; empty at EOF. */
+  recvAsync(bufsize: number, options?: AsyncOptions): Promise<Buffer>;
+  recvAsync(bufsize: number, flags: number, options?: AsyncOptions): Promise<Buffer>;
+  recvAsync(bufsize: number, flagsOrOptions?: number | AsyncOptions, maybeOptions?: AsyncOptions): Promise<Buffer> {
+    try {
+      const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
+      v.size(bufsize, 'bufsize', kMaxLength);
+      const h = this.#h;
+      if (bufsize === 0) {
+        if (h.fd < 0) raise(-EBADF, 'recv');
+        return Promise.resolve(Buffer.alloc(0));
+      }
+      const buf = Buffer.allocUnsafe(bufsize);
+      const f = flags | MSG_DONTWAIT;
+      return this.#aio().run(READ, 'recv', () => native.recv(h.fd, buf, 0, bufsize, f), (n) => shrink(buf, n), options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link Socket.recvInto} without blocking the event loop. Resolves with the byte count. */
+  recvIntoAsync(buffer: ArrayBufferView, options?: AsyncOptions): Promise<number>;
+  recvIntoAsync(buffer: ArrayBufferView, nbytes: number, options?: AsyncOptions): Promise<number>;
+  recvIntoAsync(buffer: ArrayBufferView, nbytes: number, flags: number, options?: AsyncOptions): Promise<number>;
+  recvIntoAsync(buffer: ArrayBufferView, ...rest: unknown[]): Promise<number> {
+    try {
+      const [nbytes, flags, options] = splitCounts(rest);
+      const view = v.writableView(buffer, 'buffer');
+      const len = intoLength(view, nbytes);
+      const h = this.#h;
+      const f = flags | MSG_DONTWAIT;
+      return this.#aio().run(READ, 'recv', () => native.recv(h.fd, view, 0, len, f), identity, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link Socket.recvfrom} without blocking the event loop. Resolves with `[data, address]`. */
+  recvfromAsync(bufsize: number, options?: AsyncOptions): Promise<readonly [Buffer, SocketAddress | null]>;
+  recvfromAsync(bufsize: number, flags: number, options?: AsyncOptions): Promise<readonly [Buffer, SocketAddress | null]>;
+  recvfromAsync(
+    bufsize: number,
+    flagsOrOptions?: number | AsyncOptions,
+    maybeOptions?: AsyncOptions,
+  ): Promise<readonly [Buffer, SocketAddress | null]> {
+    try {
+      const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
+      v.size(bufsize, 'bufsize', kMaxLength);
+      const h = this.#h;
+      const buf = Buffer.allocUnsafe(bufsize);
+      const f = flags | MSG_DONTWAIT;
+      return this.#aio().run(
+        READ,
+        'recvfrom',
+        () => native.recvfrom(h.fd, buf, 0, bufsize, f, addrOut),
+        (n) => [shrink(buf, n), decodeAddrOut()] as const,
+        options,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link Socket.recvfromInto} without blocking the event loop. Resolves with `[nbytes, address]`. */
+  recvfromIntoAsync(buffer: ArrayBufferView, options?: AsyncOptions): Promise<readonly [number, SocketAddress | null]>;
+  recvfromIntoAsync(
+    buffer: ArrayBufferView,
+    nbytes: number,
+    options?: AsyncOptions,
+  ): Promise<readonly [number, SocketAddress | null]>;
+  recvfromIntoAsync(
+    buffer: ArrayBufferView,
+    nbytes: number,
+    flags: number,
+    options?: AsyncOptions,
+  ): Promise<readonly [number, SocketAddress | null]>;
+  recvfromIntoAsync(buffer: ArrayBufferView, ...rest: unknown[]): Promise<readonly [number, SocketAddress | null]> {
+    try {
+      const [nbytes, flags, options] = splitCounts(rest);
+      const view = v.writableView(buffer, 'buffer');
+      const len = intoLength(view, nbytes);
+      const h = this.#h;
+      const f = flags | MSG_DONTWAIT;
+      return this.#aio().run(
+        READ,
+        'recvfrom',
+        () => native.recvfrom(h.fd, view, 0, len, f, addrOut),
+        (n) => [n, decodeAddrOut()] as const,
+        options,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link Socket.send} without blocking the event loop. Resolves with the count sent (may be partial). */
+  sendAsync(data: Data, options?: AsyncOptions): Promise<number>;
+  sendAsync(data: Data, flags: number, options?: AsyncOptions): Promise<number>;
+  sendAsync(data: Data, flagsOrOptions?: number | AsyncOptions, maybeOptions?: AsyncOptions): Promise<number> {
+    try {
+      const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
+      const view = v.data(data);
+      const h = this.#h;
+      const len = view.byteLength;
+      const f = flags | MSG_DONTWAIT;
+      return this.#aio().run(WRITE, 'send', () => native.send(h.fd, view, 0, len, f), identity, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link Socket.sendall} without blocking the event loop: sends as much as
+   * the socket takes, waits for writability, goes on. An abort stops it, but
+   * what was already sent stays sent.
+   */
+  sendallAsync(data: Data, options?: AsyncOptions): Promise<void>;
+  sendallAsync(data: Data, flags: number, options?: AsyncOptions): Promise<void>;
+  sendallAsync(data: Data, flagsOrOptions?: number | AsyncOptions, maybeOptions?: AsyncOptions): Promise<void> {
+    try {
+      const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
+      const view = v.data(data);
+      const h = this.#h;
+      const total = view.byteLength;
+      const f = flags | MSG_DONTWAIT;
+      let off = 0;
+      const attempt = (): number => {
+        for (;;) {
+          const n = native.send(h.fd, view, off, total - off, f);
+          if (n < 0) return n;
+          off += n;
+          if (off >= total) return total;
+        }
+      };
+      return this.#aio().run(WRITE, 'send', attempt, noValue, options);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link Socket.sendto} without blocking the event loop. Called as
+   * `sendtoAsync(data, address, options?)` or `sendtoAsync(data, flags,
+   * address, options?)`. A host name is resolved on the libuv thread pool.
+   */
+  sendtoAsync(data: Data, address: Address, options?: AsyncOptions): Promise<number>;
+  sendtoAsync(data: Data, flags: number, address: Address, options?: AsyncOptions): Promise<number>;
+  async sendtoAsync(
+    data: Data,
+    flagsOrAddress: number | Address,
+    addressOrOptions?: Address | AsyncOptions,
+    maybeOptions?: AsyncOptions,
+  ): Promise<number> {
+    let flags = 0;
+    let to: unknown = flagsOrAddress;
+    const options = asyncOptions(typeof flagsOrAddress === 'number' ? maybeOptions : addressOrOptions);
+    if (typeof flagsOrAddress === 'number') {
+      flags = v.int32(flagsOrAddress, 'flags');
+      to = addressOrOptions;
+    }
+    const view = v.data(data);
+    const h = this.#h;
+    const cache = (this.#sendtoCache ??= new SockaddrCache());
+    const sockaddr = cache.literal(h.family, to, 'sendto') ?? (await toSockaddrAsync(h.family, to, 'sendto', options));
+    const len = view.byteLength;
+    const f = flags | MSG_DONTWAIT;
+    return this.#aio().run(WRITE, 'sendto', () => native.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
+  }
+
+  /** Lets a pending async call keep the process alive (the default). Returns the socket. */
+  ref(): this {
+    this.#aio().ref();
+    return this;
+  }
+
+  /** Lets the process exit even while an async call is pending, as Node's `socket.unref()`. */
+  unref(): this {
+    this.#aio().unref();
+    return this;
+  }
+
+  // ---- the bridge into Node ----------------------------------------------
+
+  /**
+   * Moves this connected SOCK_STREAM socket (AF_INET, AF_INET6 or AF_UNIX)
+   * into a Node `net.Socket`, for code that speaks Node streams. Ownership
+   * moves: this socket is detached (pending async calls are rejected with
+   * EBADF) and Node closes the fd. Options set before (TCP_NODELAY,
+   * SO_KEEPALIVE, any setsockopt) stay in effect.
+   *
+   * @throws {SocketError} ENOTCONN if not connected; EINVAL for another type.
+   */
+  toNetSocket(options?: Omit<net.SocketConstructorOpts, 'fd'>): net.Socket {
+    this.#checkBridge('toNetSocket');
+    const r = native.getpeername(this.#h.fd, addrOut);
+    if (r < 0) raise(r, 'getpeername');
+    const fd = this.detach();
+    try {
+      return new net.Socket({ readable: true, writable: true, ...options, fd });
+    } catch (err) {
+      native.close(fd);
+      throw err;
+    }
+  }
+
+  /**
+   * Moves this listening SOCK_STREAM socket into a Node `net.Server` (a new
+   * one, or the one given, such as an `http.Server`), which starts accepting
+   * on it: set any option first (SO_REUSEPORT, TCP_DEFER_ACCEPT,
+   * IP_FREEBIND...), bind and listen with bsdsock, then let Node serve.
+   * Ownership moves: this socket is detached and Node closes the fd. Node
+   * calls listen(2) again with its own backlog (511 unless `backlog` is given).
+   *
+   * @throws {SocketError} EINVAL if the socket is not listening.
+   */
+  toNetServer<T extends net.Server = net.Server>(server?: T, backlog?: number): T {
+    this.#checkBridge('toNetServer');
+    if (intOption(this.#h.fd, SOL_SOCKET, SO_ACCEPTCONN) !== 1) raise(-E.EINVAL, 'listen');
+    if (backlog !== undefined) v.int32(backlog, 'backlog');
+    const srv = server ?? (net.createServer() as T);
+    const fd = this.detach();
+    try {
+      srv.listen({ fd, backlog });
+    } catch (err) {
+      native.close(fd);
+      throw err;
+    }
+    return srv;
+  }
+
+  #checkBridge(call: string): void {
+    const h = this.#h;
+    if (h.fd < 0) raise(-EBADF, call);
+    if (h.type !== SOCK_STREAM || (h.family !== AF_INET && h.family !== AF_INET6 && h.family !== AF_UNIX)) {
+      throw v.invalidArgValue('this', 'must be a SOCK_STREAM socket of AF_INET, AF_INET6 or AF_UNIX', inspect(this));
+    }
+  }
+
   /** Closes the socket at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.close();
@@ -700,6 +1009,50 @@ export class Socket {
   [inspect.custom](): string {
     return describe(this.#h);
   }
+}
+
+function identity(n: number): number {
+  return n;
+}
+
+function noValue(): void {}
+
+/** The (flags, options) of `m(x, flags?, options?)` or `m(x, options?)`. */
+function splitFlags(
+  flagsOrOptions: number | AsyncOptions | undefined,
+  maybeOptions: AsyncOptions | undefined,
+): [number, AsyncOptions | undefined] {
+  if (isOptions(flagsOrOptions)) return [0, asyncOptions(flagsOrOptions)];
+  const flags = flagsOrOptions === undefined ? 0 : v.int32(flagsOrOptions, 'flags');
+  return [flags, asyncOptions(maybeOptions)];
+}
+
+/** The (nbytes, flags, options) of `m(buffer, nbytes?, flags?, options?)`. */
+function splitCounts(rest: unknown[]): [number, number, AsyncOptions | undefined] {
+  let end = rest.length;
+  while (end > 0 && rest[end - 1] === undefined) end--;
+  const last = rest[end - 1];
+  const options = isOptions(last) ? asyncOptions(last) : undefined;
+  if (options !== undefined || last === null) end--;
+  if (end > 2) throw v.invalidArgType('options', 'an object', rest[2]);
+  const nbytes = (rest[0] ?? 0) as number; // checked by intoLength
+  const flags = rest[1] === undefined ? 0 : v.int32(rest[1], 'flags');
+  return [nbytes, flags, options];
+}
+
+function isOptions(x: unknown): x is AsyncOptions {
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x);
+}
+
+/** Checks `{ signal }`: an AbortSignal or nothing. */
+function asyncOptions(options: unknown): AsyncOptions | undefined {
+  if (options === undefined) return undefined;
+  if (!isOptions(options)) throw v.invalidArgType('options', 'of type object', options);
+  const signal = (options as AsyncOptions).signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw v.invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  }
+  return options;
 }
 
 function intoLength(view: ArrayBufferView, nbytes: number): number {

@@ -1,0 +1,226 @@
+// The machinery behind the async methods: readiness-based I/O on the event
+// loop, like asyncio's loop.sock_recv and serialport's unix-read.
+//
+// Each operation is an `attempt`, one non-blocking syscall returning a result
+// (>= 0), -EAGAIN (not yet), or another -errno (failure). An operation is tried
+// at once when nothing is queued ahead of it; if it would block, it joins its
+// socket's read or write queue and the socket's single poller (a uv_poll_t on
+// the env's own loop) watches for readiness. On readiness the queue's head is
+// tried again: a false readiness report just gives -EAGAIN again. No thread
+// per call, no timer, no busy loop.
+//
+// Reads and writes queue independently, each in FIFO order. close() rejects
+// everything pending with EBADF; an abort rejects with signal.reason. An
+// operation is only ever attempted from the head of its queue, all at once,
+// so an aborted one has consumed no data. While something is pending the
+// socket is kept alive (and, unless unref()'d, so is the process).
+
+import { native, type NativePoller } from './binding';
+import { E, errnoName, SocketError, type ErrorAddress } from './errors';
+
+const { EAGAIN, EBADF } = E;
+const { UV_READABLE, UV_WRITABLE } = native;
+
+/** Options of every async method. */
+export interface AsyncOptions {
+  /** Aborting rejects the call with `signal.reason`, if it has not completed yet. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The fd and identity of a socket, and its poller: everything the socket's
+ * finalizer needs (it must close the poller before the fd), and nothing that
+ * leads back to the Socket, so that the finalization registry holding it does
+ * not keep the socket alive.
+ */
+export interface Handle {
+  fd: number;
+  family: number;
+  type: number;
+  proto: number;
+  poller: NativePoller | null;
+}
+
+/** Which queue an operation waits in. */
+export const READ = 0;
+export const WRITE = 1;
+
+// Sockets with something pending, held strongly so that none is collected
+// (and closed by its finalizer) while a caller awaits it.
+const busy = new Set<object>();
+
+interface Op<T> {
+  attempt: () => number;
+  /** Turns the syscall's result into the promised value (runs right after it). */
+  finish: (r: number) => T;
+  resolve: (value: T) => void;
+  reject: (err: unknown) => void;
+  syscall: string;
+  where: ErrorAddress | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | null;
+}
+
+function failure(r: number, syscall: string, where: ErrorAddress | undefined): SocketError {
+  return new SocketError(-r, errnoName(-r), syscall, where);
+}
+
+/** The async state of one socket: its poller and its two queues. */
+export class AsyncIo {
+  readonly #h: Handle;
+  readonly #queues: [Op<unknown>[], Op<unknown>[]] = [[], []];
+  #events = 0;
+  #refed = true;
+  /** Called after the poller is made, to restore the socket's blocking mode. */
+  readonly #restoreMode: () => void;
+  readonly #owner: object;
+  readonly #onPoll = (status: number, events: number): void => this.#ready(status, events);
+
+  constructor(owner: object, handle: Handle, restoreMode: () => void) {
+    this.#owner = owner;
+    this.#h = handle;
+    this.#restoreMode = restoreMode;
+  }
+
+  /**
+   * Runs `attempt` as an async operation in `queue`. Resolves with
+   * `finish(result)`; rejects with a SocketError for a -errno result.
+   */
+  run<T>(
+    queue: typeof READ | typeof WRITE,
+    syscall: string,
+    attempt: () => number,
+    finish: (r: number) => T,
+    options: AsyncOptions | undefined,
+    where?: ErrorAddress,
+  ): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const q = this.#queues[queue];
+    if (q.length === 0) {
+      // Nothing ahead of it: try now. Most calls end here, without a poller.
+      const r = attempt();
+      if (r !== -EAGAIN) {
+        if (r < 0) return Promise.reject(failure(r, syscall, where));
+        return Promise.resolve(finish(r));
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      const op: Op<T> = { attempt, finish, resolve, reject, syscall, where, signal, onAbort: null };
+      if (signal !== undefined) {
+        op.onAbort = () => this.#abort(queue, op as Op<unknown>);
+        signal.addEventListener('abort', op.onAbort, { once: true });
+      }
+      q.push(op as Op<unknown>);
+      this.#arm();
+    });
+  }
+
+  /** Keeps the event loop alive while something is pending (the default). */
+  ref(): void {
+    this.#refed = true;
+    this.#h.poller?.ref();
+  }
+
+  /** Lets the process exit even while something is pending. */
+  unref(): void {
+    this.#refed = false;
+    this.#h.poller?.unref();
+  }
+
+  /** Rejects everything pending with EBADF and closes the poller. Call before the fd is closed. */
+  close(): void {
+    const pending = [...this.#queues[READ], ...this.#queues[WRITE]];
+    this.#queues[READ].length = 0;
+    this.#queues[WRITE].length = 0;
+    this.#h.poller?.close();
+    this.#h.poller = null;
+    this.#events = 0;
+    busy.delete(this.#owner);
+    for (const op of pending) this.#settle(op, -EBADF);
+  }
+
+  /** The number of operations waiting, for tests and inspection. */
+  get pending(): number {
+    return this.#queues[READ].length + this.#queues[WRITE].length;
+  }
+
+  #settle(op: Op<unknown>, r: number): void {
+    if (op.onAbort !== null) op.signal!.removeEventListener('abort', op.onAbort);
+    if (r < 0) op.reject(failure(r, op.syscall, op.where));
+    else {
+      let value: unknown;
+      try {
+        value = op.finish(r);
+      } catch (err) {
+        op.reject(err);
+        return;
+      }
+      op.resolve(value);
+    }
+  }
+
+  #abort(queue: number, op: Op<unknown>): void {
+    const q = this.#queues[queue as 0 | 1];
+    const i = q.indexOf(op);
+    if (i < 0) return; // already settled
+    q.splice(i, 1);
+    op.reject(op.signal!.reason);
+    this.#arm();
+  }
+
+  /** Tries the heads of the ready queues until they would block again. */
+  #ready(status: number, events: number): void {
+    // An error from the poller (status < 0): let the syscalls report it.
+    if (status < 0) events = UV_READABLE | UV_WRITABLE;
+    if (events & UV_READABLE) this.#drain(this.#queues[READ]);
+    if (events & UV_WRITABLE) this.#drain(this.#queues[WRITE]);
+    this.#arm();
+  }
+
+  #drain(q: Op<unknown>[]): void {
+    while (q.length > 0) {
+      const op = q[0]!;
+      const r = op.attempt();
+      if (r === -EAGAIN) return;
+      q.shift();
+      this.#settle(op, r);
+    }
+  }
+
+  /** Points the poller at what the queues wait for, creating it on first use. */
+  #arm(): void {
+    const want = (this.#queues[READ].length > 0 ? UV_READABLE : 0) | (this.#queues[WRITE].length > 0 ? UV_WRITABLE : 0);
+    if (want === 0) busy.delete(this.#owner);
+    else busy.add(this.#owner);
+    if (want === this.#events) return;
+    let poller = this.#h.poller;
+    if (poller === null) {
+      if (want === 0) return;
+      poller = new native.Poller(this.#h.fd, this.#onPoll);
+      const status = poller.status();
+      if (status < 0) {
+        this.#failAll(status);
+        return;
+      }
+      this.#h.poller = poller;
+      if (!this.#refed) poller.unref();
+      // uv_poll_init made the fd O_NONBLOCK; the sync calls want their mode back.
+      this.#restoreMode();
+    }
+    const r = poller.start(want);
+    if (r < 0) {
+      this.#failAll(r);
+      return;
+    }
+    this.#events = want;
+  }
+
+  #failAll(r: number): void {
+    const pending = [...this.#queues[READ], ...this.#queues[WRITE]];
+    this.#queues[READ].length = 0;
+    this.#queues[WRITE].length = 0;
+    busy.delete(this.#owner);
+    for (const op of pending) this.#settle(op, r);
+  }
+}
