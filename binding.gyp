@@ -5,6 +5,7 @@
       "sources": [
         "native/sys/socket.cc",
         "native/sys/addr.cc",
+        "native/sys/names.cc",
         "native/binding.cc",
         "native/calls.cc",
         "native/io.cc",
@@ -13,7 +14,8 @@
         "native/constants.cc",
         "native/resolve.cc",
         "native/multiplex.cc",
-        "native/poller.cc"
+        "native/poller.cc",
+        "native/names.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

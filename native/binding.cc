@@ -123,6 +123,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitResolve(env, exports);
   InitMultiplex(env, exports);
   InitPoller(env, exports);
+  InitNames(env, exports);
   exports.Set("ADDR_OUT_SIZE", Napi::Number::New(env, kAddrOutSize));
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));

@@ -70,5 +70,6 @@ void InitConstants(Napi::Env env, Napi::Object exports);
 void InitResolve(Napi::Env env, Napi::Object exports);
 void InitMultiplex(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
+void InitNames(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsdsock

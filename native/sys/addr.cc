@@ -41,7 +41,7 @@ int inet_sockaddr(int family, const char* host, uint16_t port,
   std::memset(out, 0, sizeof *out);
   if (family == AF_INET) {
     auto* sin = reinterpret_cast<sockaddr_in*>(out);
-    if (inet_pton(AF_INET, host, &sin->sin_addr) != 1) return -EINVAL;
+    if (::inet_pton(AF_INET, host, &sin->sin_addr) != 1) return -EINVAL;
     sin->sin_family = AF_INET;
     sin->sin_port = htons(port);
     *len = sizeof *sin;
@@ -63,7 +63,7 @@ int inet_sockaddr(int family, const char* host, uint16_t port,
       if (named == 0) return -EINVAL;
       if (!scope_given) scope = named;
     }
-    if (inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) return -EINVAL;
+    if (::inet_pton(AF_INET6, host, &sin6->sin6_addr) != 1) return -EINVAL;
     sin6->sin6_family = AF_INET6;
     sin6->sin6_port = htons(port);
     sin6->sin6_flowinfo = htonl(flowinfo);
@@ -128,7 +128,7 @@ int inet_host(const sockaddr_storage* addr, char* out, size_t outlen) {
     src = &reinterpret_cast<const sockaddr_in6*>(addr)->sin6_addr;
   else
     return -EAFNOSUPPORT;
-  if (inet_ntop(addr->ss_family, src, out, static_cast<socklen_t>(outlen)) ==
+  if (::inet_ntop(addr->ss_family, src, out, static_cast<socklen_t>(outlen)) ==
       nullptr)
     return -errno;
   return static_cast<int>(std::strlen(out));

@@ -24,6 +24,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace bsdsock::sys {
 
@@ -145,5 +148,49 @@ void unix_path(const sockaddr_storage* addr, socklen_t len, const char** path,
 // long as the resolver does; EAI_AGAIN is not retried.
 int getaddrinfo(const char* host, const char* service, int family, int type,
                 int protocol, int flags, addrinfo** res, int* sys_errno);
+
+// ---- names and numbers (native/sys/names.cc) ---------------------------------
+
+// getnameinfo(3). Returns 0, or the EAI_* code (*sys_errno for EAI_SYSTEM).
+int getnameinfo(const sockaddr* addr, socklen_t len, int flags, std::string* host,
+                std::string* service, int* sys_errno);
+// gethostname(2). Returns 0 or -errno.
+int gethostname(std::string* name);
+
+// A struct hostent, copied out.
+struct HostEntry {
+  std::string name;
+  std::vector<std::string> aliases;
+  std::vector<std::string> addresses;  // numeric strings
+};
+// gethostbyname2_r(3) in `family`. Returns 0, or the h_errno value (> 0).
+int gethostbyname(const char* name, int family, HostEntry* out);
+// gethostbyaddr_r(3). Returns 0, or the h_errno value (> 0).
+int gethostbyaddr(const void* addr, socklen_t len, int family, HostEntry* out);
+// hstrerror(3).
+const char* host_error_message(int h_errno_value);
+
+// getservbyname_r(3): the port in host byte order, or -1 if not found.
+int getservbyname(const char* name, const char* proto);
+// getservbyport_r(3) for a port in host byte order: 0, or -1 if not found.
+int getservbyport(int port, const char* proto, std::string* name);
+// getprotobyname_r(3): the protocol number, or -1 if not found.
+int getprotobyname(const char* name);
+
+// inet_pton(3): writes 4 or 16 bytes and returns that count; 0 if `src` is
+// not a valid address of `family`; -EAFNOSUPPORT for another family.
+int inet_pton(int family, const char* src, uint8_t* dst);
+// inet_ntop(3): the string length, or -errno.
+int inet_ntop(int family, const uint8_t* src, char* dst, size_t dstlen);
+// inet_aton(3), the lax parser ("127.1", hex, trailing junk after a space):
+// 1 and the address in network byte order, or 0.
+int inet_aton(const char* src, uint8_t dst[4]);
+
+// if_nametoindex(3): the index, or 0 if there is no such interface.
+unsigned if_nametoindex(const char* name);
+// if_indextoname(3): 0, or -errno (ENXIO for no such index).
+int if_indextoname(unsigned index, std::string* name);
+// if_nameindex(3): 0, or -errno.
+int if_nameindex(std::vector<std::pair<unsigned, std::string>>* out);
 
 }  // namespace bsdsock::sys
