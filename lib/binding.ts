@@ -124,6 +124,33 @@ export interface Native {
   ): void;
   gaiStrerror(code: number): string;
 
+  // names and numbers (native/names.cc)
+  getnameinfo(sockaddr: Bytes, flags: number): [host: string, service: string] | GaiFailure;
+  getnameinfoAsync(
+    sockaddr: Bytes,
+    flags: number,
+    callback: (result: [host: string, service: string] | GaiFailure) => void,
+  ): void;
+  gethostname(): string | number;
+  /** [name, aliases, addresses], or the h_errno value (> 0). */
+  gethostbyname(name: string, family: number): [string, string[], string[]] | number;
+  gethostbyaddr(packed: Bytes, family: number): [string, string[], string[]] | number;
+  hstrerror(code: number): string;
+  /** The port, or -1 if not found. */
+  getservbyname(name: string, proto: string | null): number;
+  getservbyport(port: number, proto: string | null): string | null;
+  /** The protocol number, or -1 if not found. */
+  getprotobyname(name: string): number;
+  /** The packed address, 0 if `text` is not an address of `family`, or -errno. */
+  inetPton(family: number, text: string): Buffer | number;
+  inetNtop(family: number, packed: Bytes): string | number;
+  inetAton(text: string): Buffer | null;
+  /** The index, 0 if there is no such interface. */
+  ifNametoindex(name: string): number;
+  ifIndextoname(index: number): string | number;
+  ifNameindex(): [number, string][] | number;
+  readonly hostErrors: Readonly<Record<'HOST_NOT_FOUND' | 'TRY_AGAIN' | 'NO_RECOVERY' | 'NO_DATA', number>>;
+
   // readiness (native/poller.cc, native/multiplex.cc)
   Poller: new (fd: number, callback: (status: number, events: number) => void) => NativePoller;
   /** Poll handles of this env not yet closed. */

@@ -122,4 +122,5 @@ export const E = {
   EWOULDBLOCK: errnos.EWOULDBLOCK!,
   ENOENT: errnos.ENOENT!,
   ENOSYS: errnos.ENOSYS!,
+  ETIMEDOUT: errnos.ETIMEDOUT!,
 } as const;

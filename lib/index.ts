@@ -6,5 +6,42 @@ export { SocketError, SocketTimeoutError, AddressInfoError } from './errors';
 export type { Address, SocketAddress, InetAddress, Inet6Address } from './address';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';
+export {
+  getaddrinfo,
+  getaddrinfoAsync,
+  getnameinfo,
+  getnameinfoAsync,
+  gethostname,
+  gethostbyname,
+  gethostbynameEx,
+  gethostbyaddr,
+  getfqdn,
+  getservbyname,
+  getservbyport,
+  getprotobyname,
+  inet_pton,
+  inet_ntop,
+  inet_aton,
+  inet_ntoa,
+  htons,
+  ntohs,
+  htonl,
+  ntohl,
+  if_nameindex,
+  if_nametoindex,
+  if_indextoname,
+  type AddrInfo,
+  type HostEntry,
+} from './names';
+export {
+  createConnection,
+  createConnectionAsync,
+  createServer,
+  hasDualstackIpv6,
+  type CreateConnectionOptions,
+  type CreateConnectionAsyncOptions,
+  type CreateServerOptions,
+} from './create';
+export { SocketFile, type MakefileOptions } from './makefile';
 export { constants } from './constants';
 export * from './constant-names';

@@ -208,7 +208,7 @@ export class Epoll {
     const h = this.#h;
     if (h.fd < 0) throw closedEpoll();
     const n = fdOf(fd, 'fd');
-    const r = (epollCall('epollCtl') as (a: number, b: number, c: number, d: number) => number)(h.fd, op, n, eventmask >>> 0);
+    const r = (epollCall('epollCtl') as (a: number, b: number, c: number, d: number) => number)(h.fd, op, n, eventmask);
     if (r < 0) raise(r, syscall);
   }
 
@@ -218,12 +218,12 @@ export class Epoll {
    * EEXIST if it is already registered.
    */
   register(fd: FileLike, eventmask: number = EPOLLIN | EPOLLPRI | EPOLLOUT): void {
-    this.#ctl(native.EPOLL_CTL_ADD!, fd, v.int32(eventmask | 0, 'eventmask'), 'epoll_ctl');
+    this.#ctl(native.EPOLL_CTL_ADD!, fd, mask32(eventmask), 'epoll_ctl');
   }
 
   /** epoll_ctl(EPOLL_CTL_MOD). ENOENT if `fd` is not registered. */
   modify(fd: FileLike, eventmask: number): void {
-    this.#ctl(native.EPOLL_CTL_MOD!, fd, v.int32(eventmask | 0, 'eventmask'), 'epoll_ctl');
+    this.#ctl(native.EPOLL_CTL_MOD!, fd, mask32(eventmask), 'epoll_ctl');
   }
 
   /** epoll_ctl(EPOLL_CTL_DEL). ENOENT if `fd` is not registered. */
@@ -243,6 +243,9 @@ export class Epoll {
     let max = v.int32(maxevents, 'maxevents');
     if (max === -1) max = 1023;
     else if (max <= 0) throw v.outOfRange('maxevents', '-1 or a number > 0', maxevents);
+    // epoll_wait may always return fewer events than asked; asking for at most
+    // 64 Ki at a time keeps a huge maxevents from allocating gigabytes.
+    if (max > MAX_EVENTS) max = MAX_EVENTS;
     const fds = new Int32Array(max);
     const events = new Uint32Array(max);
     const wait = epollCall('epollWait') as (a: number, b: Int32Array, c: Uint32Array, d: number, e: number) => number;
@@ -257,6 +260,17 @@ export class Epoll {
   [Symbol.dispose](): void {
     this.close();
   }
+}
+
+const MAX_EVENTS = 65536;
+
+/** An event mask: a 32-bit integer; EPOLLET (1 << 31) may come as a negative int32. */
+function mask32(value: unknown): number {
+  if (typeof value !== 'number') throw v.invalidArgType('eventmask', 'of type number', value);
+  if (!Number.isInteger(value) || value < -0x80000000 || value > 0xffffffff) {
+    throw v.outOfRange('eventmask', 'a 32-bit integer mask', value);
+  }
+  return value >>> 0;
 }
 
 /** A new {@link Epoll}: Python's `select.epoll(sizehint, flags)`. Linux only. */

@@ -51,6 +51,7 @@ import {
   SO_TYPE,
 } from './constant-names';
 import { familyName, typeName } from './constants';
+import { SocketFile, type MakefileOptions } from './makefile';
 import { E, SocketTimeoutError, errnoError, raise, type ErrorAddress } from './errors';
 import * as v from './validate';
 
@@ -163,6 +164,9 @@ export class Socket {
   #timeout: number | null;
   #sendtoCache: SockaddrCache | null = null;
   #io: AsyncIo | null = null;
+  /** Open makefile() files; close() waits for them, as Python's _io_refs. */
+  #files = 0;
+  #closeRequested = false;
 
   /**
    * Creates a socket with socket(2), or wraps an existing fd.
@@ -320,6 +324,11 @@ export class Socket {
    * if the fd was already closed behind the socket's back.
    */
   close(): void {
+    if (this.#files > 0) {
+      // As Python: the fd stays open until the last makefile() file closes.
+      this.#closeRequested = true;
+      return;
+    }
     const h = this.#h;
     const fd = h.fd;
     if (fd < 0) return;
@@ -405,6 +414,26 @@ export class Socket {
     const fd = native.dup(h.fd);
     if (fd < 0) raise(fd, 'dup');
     return adopt(fd, h.family, h.type, h.proto, this.#timeout);
+  }
+
+  /**
+   * A file object over the socket, as Python's `makefile()`: `mode` is made of
+   * 'r', 'w' and 'b' ('r' by default: text, read-only). Text mode reads and
+   * writes strings (UTF-8 unless `encoding` says otherwise, newlines per
+   * `newline`); binary mode Buffers. Reads and writes are buffered
+   * (`buffering` bytes, 8192 by default) and go through recv() and sendall(),
+   * so the socket's blocking mode or timeout applies. While a file is open,
+   * close() on the socket is deferred until the file is closed too.
+   */
+  makefile(mode = 'r', options: MakefileOptions = {}): SocketFile {
+    if (typeof options !== 'object' || options === null) throw v.invalidArgType('options', 'of type object', options);
+    if (this.#h.fd < 0) raise(-EBADF, 'makefile');
+    const file = new SocketFile(this, mode, options, () => {
+      this.#files--;
+      if (this.#files === 0 && this.#closeRequested) this.close();
+    });
+    this.#files++;
+    return file;
   }
 
   /** The fd, or -1 once closed or detached. */
@@ -721,6 +750,7 @@ export class Socket {
    */
   acceptAsync(options?: AsyncOptions): Promise<readonly [Socket, SocketAddress]> {
     try {
+      options = asyncOptions(options);
       const h = this.#h;
       const timeout = defaultTimeout;
       return this.#aio().run(
@@ -745,6 +775,7 @@ export class Socket {
    * the connection.
    */
   async connectAsync(address: Address, options?: AsyncOptions): Promise<void> {
+    options = asyncOptions(options);
     const h = this.#h;
     const sockaddr = await toSockaddrAsync(h.family, address, 'connect', options);
     let started = false;
@@ -954,17 +985,15 @@ export class Socket {
    *
    * @throws {SocketError} ENOTCONN if not connected; EINVAL for another type.
    */
-  toNetSocket(options?: Omit<net.SocketConstructorOpts, 'fd'>): net.Socket {
+  toNetSocket(options: Omit<net.SocketConstructorOpts, 'fd'> = {}): net.Socket {
     this.#checkBridge('toNetSocket');
+    netSocketOptions(options);
     const r = native.getpeername(this.#h.fd, addrOut);
     if (r < 0) raise(r, 'getpeername');
+    // Everything Node could reject is checked above: once its handle has
+    // opened the fd, the fd is Node's.
     const fd = this.detach();
-    try {
-      return new net.Socket({ readable: true, writable: true, ...options, fd });
-    } catch (err) {
-      native.close(fd);
-      throw err;
-    }
+    return new net.Socket({ readable: true, writable: true, ...options, fd });
   }
 
   /**
@@ -979,16 +1008,21 @@ export class Socket {
    */
   toNetServer<T extends net.Server = net.Server>(server?: T, backlog?: number): T {
     this.#checkBridge('toNetServer');
-    if (intOption(this.#h.fd, SOL_SOCKET, SO_ACCEPTCONN) !== 1) raise(-E.EINVAL, 'listen');
+    if (server !== undefined && !(server instanceof net.Server)) {
+      throw v.invalidArgType('server', 'an instance of net.Server', server);
+    }
+    if (server?.listening) {
+      // Node's own error for it, raised before the socket changes hands.
+      const err = new Error('Listen method has been called more than once without closing.');
+      throw Object.assign(err, { code: 'ERR_SERVER_ALREADY_LISTEN' });
+    }
     if (backlog !== undefined) v.int32(backlog, 'backlog');
+    if (intOption(this.#h.fd, SOL_SOCKET, SO_ACCEPTCONN) !== 1) raise(-E.EINVAL, 'listen');
     const srv = server ?? (net.createServer() as T);
     const fd = this.detach();
-    try {
-      srv.listen({ fd, backlog });
-    } catch (err) {
-      native.close(fd);
-      throw err;
-    }
+    // For a handle, Node only reads the backlog from its own argument.
+    if (backlog === undefined) srv.listen({ fd });
+    else srv.listen({ fd }, backlog);
     return srv;
   }
 
@@ -1008,6 +1042,20 @@ export class Socket {
   /** `<Socket fd=5 family=AF_INET type=SOCK_STREAM laddr=['127.0.0.1', 8080]>`, or `<Socket [closed] ...>`. */
   [inspect.custom](): string {
     return describe(this.#h);
+  }
+}
+
+/** Checks what net.Socket's constructor would reject, before the fd changes hands. */
+function netSocketOptions(options: unknown): void {
+  if (typeof options !== 'object' || options === null) throw v.invalidArgType('options', 'of type object', options);
+  const o = options as Record<string, unknown>;
+  if ('fd' in o || 'handle' in o) throw v.invalidArgValue('options', 'must not have fd or handle', options);
+  for (const key of ['allowHalfOpen', 'readable', 'writable', 'noDelay', 'keepAlive', 'pauseOnCreate']) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw v.invalidArgType(`options.${key}`, 'of type boolean', o[key]);
+  }
+  if (o.keepAliveInitialDelay !== undefined) v.size(o.keepAliveInitialDelay, 'options.keepAliveInitialDelay');
+  if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
+    throw v.invalidArgType('options.signal', 'an instance of AbortSignal', o.signal);
   }
 }
 

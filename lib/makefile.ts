@@ -1,0 +1,315 @@
+// sock.makefile(): a synchronous buffered file over a socket, as Python's
+// socket.makefile() (a BufferedReader/Writer over SocketIO, wrapped in a
+// TextIOWrapper in text mode). It is what line-based protocols use:
+//
+//   const f = sock.makefile('rw', { newline: '\r\n' });
+//   f.write('HELO example\n'); f.flush();
+//   const reply = f.readline();
+//
+// Reads call recv() on the socket and writes sendall(), so the socket's mode
+// applies: blocking, or a timeout (SocketTimeoutError), as in Python. After a
+// read timed out, the buffered data may be out of step with the stream, so
+// further reads are refused, as Python's SocketIO does.
+
+import { StringDecoder } from 'node:string_decoder';
+
+import { E, SocketError, SocketTimeoutError, errnoName } from './errors';
+import * as v from './validate';
+
+/** The socket calls a file needs; Socket provides them. */
+export interface FileSocket {
+  recv(bufsize: number): Buffer;
+  sendall(data: ArrayBufferView): void;
+  fileno(): number;
+}
+
+/** Options of `sock.makefile()`, as Python's keywords. */
+export interface MakefileOptions {
+  /**
+   * The buffer size: omitted or -1 for 8192 bytes (io.DEFAULT_BUFFER_SIZE),
+   * 0 for unbuffered (binary mode only: every read is one recv(), every write
+   * one sendall()).
+   */
+  buffering?: number;
+  /** Text mode's encoding: 'utf8' (default), 'latin1' or 'ascii'. */
+  encoding?: 'utf8' | 'utf-8' | 'latin1' | 'ascii';
+  /**
+   * Text mode's line endings, as Python's `newline`: null (default) reads
+   * '\n', '\r\n' and '\r' as '\n'; '' reads all three and keeps them; '\n',
+   * '\r' or '\r\n' reads only that one. Writing: '\n' becomes `newline` when it
+   * is '\r' or '\r\n', and stays otherwise.
+   */
+  newline?: null | '' | '\n' | '\r' | '\r\n';
+}
+
+const DEFAULT_BUFFER_SIZE = 8192;
+
+function timedOutError(): SocketError {
+  return new SocketError(E.ETIMEDOUT, errnoName(E.ETIMEDOUT), 'recv', undefined, 'cannot read from timed out object');
+}
+
+/**
+ * A file object over a socket, from `sock.makefile(mode)`. In binary mode
+ * ('rb', 'wb', 'rwb') reads return Buffers and writes take any
+ * ArrayBufferView; in text mode ('r', 'w', 'rw') reads return strings and
+ * writes take strings. Closing the file does not close the socket; a socket
+ * closed while files are open closes for real when the last one is closed.
+ */
+export class SocketFile {
+  readonly #sock: FileSocket;
+  readonly #release: () => void;
+  readonly #reading: boolean;
+  readonly #writing: boolean;
+  readonly #binary: boolean;
+  readonly #bufsize: number;
+  readonly #encoding: BufferEncoding;
+  readonly #newline: MakefileOptions['newline'];
+  readonly mode: string;
+  #closed = false;
+  // reading, binary: bytes received and not yet returned
+  #bytes: Buffer = Buffer.alloc(0);
+  // reading, text: characters decoded and not yet returned
+  #text = '';
+  #decoder: StringDecoder | null = null;
+  #eof = false;
+  #timedOut = false;
+  // writing
+  #out: Buffer[] = [];
+  #outLength = 0;
+
+  /** @internal Made by Socket.makefile(). */
+  constructor(sock: FileSocket, mode: string, options: MakefileOptions, release: () => void) {
+    if (typeof mode !== 'string' || !/^[rwb]+$/.test(mode) || !/[rw]/.test(mode) || new Set(mode).size !== mode.length) {
+      throw v.invalidArgValue('mode', "must be made of 'r', 'w' and 'b', with 'r' or 'w'", mode);
+    }
+    this.mode = mode;
+    this.#reading = mode.includes('r');
+    this.#writing = mode.includes('w');
+    this.#binary = mode.includes('b');
+    const buffering = options.buffering === undefined ? -1 : v.int32(options.buffering, 'options.buffering');
+    if (buffering === 0 && !this.#binary) throw v.invalidArgValue('options.buffering', 'can be 0 only in binary mode', 0);
+    this.#bufsize = buffering < 0 ? DEFAULT_BUFFER_SIZE : buffering;
+    const encoding = options.encoding ?? 'utf8';
+    if (!['utf8', 'utf-8', 'latin1', 'ascii'].includes(encoding)) {
+      throw v.invalidArgValue('options.encoding', "must be 'utf8', 'latin1' or 'ascii'", encoding);
+    }
+    this.#encoding = encoding === 'utf-8' ? 'utf8' : encoding;
+    const newline = options.newline === undefined ? null : options.newline;
+    if (newline !== null && !['', '\n', '\r', '\r\n'].includes(newline)) {
+      throw v.invalidArgValue('options.newline', "must be null, '', '\\n', '\\r' or '\\r\\n'", newline);
+    }
+    this.#newline = newline;
+    this.#sock = sock;
+    this.#release = release;
+  }
+
+  /** True once closed. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The socket's fd. */
+  fileno(): number {
+    return this.#sock.fileno();
+  }
+
+  #check(reading: boolean): void {
+    if (this.#closed) throw v.invalidArgValue('file', 'is closed (I/O operation on closed file)', this.mode);
+    if (reading ? !this.#reading : !this.#writing) {
+      throw v.invalidArgValue('file', `was not opened for ${reading ? 'reading' : 'writing'}`, this.mode);
+    }
+  }
+
+  /** One recv() into the buffer; false at EOF. */
+  #fill(): boolean {
+    if (this.#eof) return false;
+    if (this.#timedOut) throw timedOutError();
+    let data: Buffer;
+    try {
+      data = this.#sock.recv(this.#bufsize === 0 ? DEFAULT_BUFFER_SIZE : this.#bufsize);
+    } catch (err) {
+      if (err instanceof SocketTimeoutError) this.#timedOut = true;
+      throw err;
+    }
+    if (data.length === 0) {
+      this.#eof = true;
+      if (!this.#binary) this.#text += this.#decoder?.end() ?? '';
+      return false;
+    }
+    if (this.#binary) {
+      this.#bytes = this.#bytes.length === 0 ? data : Buffer.concat([this.#bytes, data]);
+    } else {
+      this.#decoder ??= new StringDecoder(this.#encoding);
+      this.#text += this.#decoder.write(data);
+    }
+    return true;
+  }
+
+  #takeBytes(n: number): Buffer {
+    const out = this.#bytes.subarray(0, n);
+    this.#bytes = this.#bytes.subarray(n);
+    return out;
+  }
+
+  /**
+   * Takes `n` characters of decoded text; with universal newlines (newline
+   * null) '\r\n' and '\r' become '\n', and a final '\r' waits for the next
+   * character unless at EOF.
+   */
+  #takeText(n: number): string {
+    let out = this.#text.slice(0, n);
+    this.#text = this.#text.slice(n);
+    if (this.#newline === null) {
+      if (out.endsWith('\r') && !this.#eof && this.#text === '') {
+        // '\r' may be the first half of '\r\n': decide once more arrives.
+        this.#text = '\r';
+        out = out.slice(0, -1);
+      } else if (out.endsWith('\r') && this.#text.startsWith('\n')) {
+        this.#text = this.#text.slice(1);
+      }
+      out = out.replace(/\r\n?/g, '\n');
+    }
+    return out;
+  }
+
+  /**
+   * Reads up to `size` bytes (binary) or characters (text); all of it until
+   * EOF when `size` is negative or omitted. Returns less only at EOF (or, with
+   * buffering 0, whatever one recv() gives). Empty at EOF.
+   */
+  read(size = -1): Buffer | string {
+    this.#check(true);
+    v.int32(size, 'size');
+    if (this.#binary) {
+      if (this.#bufsize === 0 && size >= 0) {
+        if (this.#bytes.length === 0 && size > 0) this.#fill();
+        return this.#takeBytes(size);
+      }
+      while ((size < 0 || this.#bytes.length < size) && this.#fill());
+      return this.#takeBytes(size < 0 ? this.#bytes.length : size);
+    }
+    if (size < 0) {
+      while (this.#fill());
+      return this.#takeText(this.#text.length);
+    }
+    // `size` counts characters after newline translation, as in Python.
+    let out = '';
+    while (out.length < size) {
+      const need = size - out.length;
+      // One character more than needed settles a trailing '\r'.
+      while (this.#text.length <= need && this.#fill());
+      if (this.#text === '') break; // EOF
+      out += this.#takeText(need);
+    }
+    return out;
+  }
+
+  /** Where the first line in the text buffer ends (after its terminator), or -1. */
+  #lineEnd(): number {
+    const t = this.#text;
+    const nl = this.#newline;
+    if (nl === '\n' || nl === '\r' || nl === '\r\n') {
+      const i = t.indexOf(nl);
+      return i < 0 ? -1 : i + nl.length;
+    }
+    // Universal newlines: '\n', '\r\n' or a '\r' that is known not to start '\r\n'.
+    const m = /\r\n|\r|\n/.exec(t);
+    if (m === null) return -1;
+    if (m[0] === '\r' && m.index === t.length - 1 && !this.#eof) return -1;
+    return m.index + m[0].length;
+  }
+
+  /**
+   * Reads one line, with its terminator ('\n' in binary mode; per `newline`
+   * in text mode, '\n' by default); at most `limit` bytes/characters when
+   * `limit` >= 0. At EOF, whatever is left (empty when nothing is).
+   */
+  readline(limit = -1): Buffer | string {
+    this.#check(true);
+    v.int32(limit, 'limit');
+    if (this.#binary) {
+      for (;;) {
+        const nl = this.#bytes.indexOf(0x0a);
+        if (nl >= 0 && (limit < 0 || nl < limit)) return this.#takeBytes(nl + 1);
+        if (limit >= 0 && this.#bytes.length >= limit) return this.#takeBytes(limit);
+        if (!this.#fill()) return this.#takeBytes(this.#bytes.length);
+      }
+    }
+    for (;;) {
+      const end = this.#lineEnd();
+      if (end >= 0 && (limit < 0 || end <= limit)) return this.#takeText(end);
+      if (limit >= 0 && this.#text.length > limit) return this.#takeText(limit);
+      if (!this.#fill()) return this.#takeText(this.#text.length);
+    }
+  }
+
+  /** Reads every remaining line. */
+  readlines(): (Buffer | string)[] {
+    const lines: (Buffer | string)[] = [];
+    for (let line = this.readline(); line.length > 0; line = this.readline()) lines.push(line);
+    return lines;
+  }
+
+  /** Iterates over the remaining lines, as `for line in f` in Python. */
+  *[Symbol.iterator](): IterableIterator<Buffer | string> {
+    for (let line = this.readline(); line.length > 0; line = this.readline()) yield line;
+  }
+
+  /**
+   * Writes `data` (a string in text mode, bytes in binary mode) into the
+   * buffer, sending it when the buffer fills. Returns the count written, in
+   * characters (text) or bytes (binary). Call flush() to send the rest.
+   */
+  write(data: string | ArrayBufferView): number {
+    this.#check(false);
+    let bytes: Buffer;
+    let count: number;
+    if (this.#binary) {
+      if (!ArrayBuffer.isView(data)) throw v.invalidArgType('data', 'a Buffer, TypedArray or DataView in binary mode', data);
+      bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      count = bytes.length;
+    } else {
+      if (typeof data !== 'string') throw v.invalidArgType('data', 'of type string in text mode', data);
+      const nl = this.#newline;
+      const text = nl === '\r' || nl === '\r\n' ? data.replace(/\n/g, nl) : data;
+      bytes = Buffer.from(text, this.#encoding);
+      count = data.length;
+    }
+    if (this.#bufsize === 0) {
+      this.#sock.sendall(bytes);
+      return count;
+    }
+    this.#out.push(Buffer.from(bytes)); // a copy: the caller may reuse its buffer
+    this.#outLength += bytes.length;
+    if (this.#outLength >= this.#bufsize) this.flush();
+    return count;
+  }
+
+  /** Sends everything written so far: sendall(). */
+  flush(): void {
+    if (this.#closed || this.#outLength === 0) return;
+    const data = this.#out.length === 1 ? this.#out[0]! : Buffer.concat(this.#out, this.#outLength);
+    this.#out = [];
+    this.#outLength = 0;
+    this.#sock.sendall(data);
+  }
+
+  /**
+   * Flushes and closes the file (not the socket, unless the socket was
+   * closed while this file was open). Idempotent.
+   */
+  close(): void {
+    if (this.#closed) return;
+    try {
+      if (this.#writing) this.flush();
+    } finally {
+      this.#closed = true;
+      this.#release();
+    }
+  }
+
+  /** Closes the file at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
