@@ -16,7 +16,10 @@
 //   * the JS callback is held strongly only while polling: a socket waiting
 //     for I/O stays alive, an idle one can be garbage-collected;
 //   * a callback that throws is handed to napi_fatal_exception, so the error
-//     becomes an ordinary uncaughtException instead of vanishing.
+//     becomes an ordinary uncaughtException instead of vanishing;
+//   * while a worker is terminated, N-API calls fail without an exception to
+//     throw: NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS (binding.gyp) keeps
+//     node-addon-api from turning that into std::terminate.
 #include <uv.h>
 
 #include "binding.h"
@@ -200,7 +203,9 @@ void OnPoll(uv_poll_t* h, int status, int events) {
     // MakeCallback (not call_function): it drains the microtask queue, so
     // the promises settled by the callback run now, not at some later tick.
     napi_status st = napi_make_callback(env, s->context, global, fn, 2, args, &result);
-    if (st == napi_pending_exception) {
+    bool pending = false;
+    // A worker being terminated fails the call with no exception to report.
+    if (st == napi_pending_exception && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
       napi_value err;
       napi_get_and_clear_last_exception(env, &err);
       napi_fatal_exception(env, err);
