@@ -111,14 +111,14 @@ export class Poll {
    * POLLPRI, POLLOUT by default). Registering again updates the mask.
    */
   register(fd: FileLike, eventmask: number = POLLIN | POLLPRI | POLLOUT): void {
-    this.#events.set(fdOf(fd, 'fd'), v.int32(eventmask, 'eventmask') & 0xffff);
+    this.#events.set(fdOf(fd, 'fd'), mask16(eventmask));
   }
 
   /** Changes the mask of a registered fd; ENOENT if it is not registered (as Python). */
   modify(fd: FileLike, eventmask: number): void {
     const n = fdOf(fd, 'fd');
     if (!this.#events.has(n)) raise(-E.ENOENT, 'modify');
-    this.#events.set(n, v.int32(eventmask, 'eventmask') & 0xffff);
+    this.#events.set(n, mask16(eventmask));
   }
 
   /** Stops watching `fd`; a RangeError if it is not registered (Python: KeyError). */
@@ -135,9 +135,8 @@ export class Poll {
   poll(timeoutMs?: number | null): [number, number][] {
     let ms = -1;
     if (timeoutMs !== undefined && timeoutMs !== null) {
-      if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) {
-        throw v.invalidArgType('timeoutMs', 'of type number or null', timeoutMs);
-      }
+      if (typeof timeoutMs !== 'number') throw v.invalidArgType('timeoutMs', 'of type number or null', timeoutMs);
+      if (Number.isNaN(timeoutMs)) throw v.outOfRange('timeoutMs', 'a number, or null', timeoutMs);
       ms = timeoutMs < 0 ? -1 : Math.min(Math.ceil(timeoutMs), INT_MAX);
     }
     const fds = Int32Array.from(this.#events.keys());
@@ -149,6 +148,15 @@ export class Poll {
     for (let i = 0; i < fds.length; i++) if (revents[i] !== 0) out.push([fds[i]!, revents[i]!]);
     return out;
   }
+}
+
+/** poll(2)'s `short events`: 0-65535, as CPython's unsigned short. */
+function mask16(value: unknown): number {
+  if (typeof value !== 'number') throw v.invalidArgType('eventmask', 'of type number', value);
+  if (!Number.isInteger(value) || value < 0 || value > 0xffff) {
+    throw v.outOfRange('eventmask', 'an integer >= 0 and <= 65535', value);
+  }
+  return value;
 }
 
 /** A new {@link Poll} object: Python's `select.poll()`. */
