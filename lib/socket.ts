@@ -778,19 +778,22 @@ export class Socket {
     options = asyncOptions(options);
     const h = this.#h;
     const sockaddr = await toSockaddrAsync(h.family, address, 'connect', options);
-    let started = false;
-    const attempt = (): number => {
-      if (!started) {
-        started = true;
-        const r = native.connectNowait(h.fd, sockaddr);
-        return r === -EINPROGRESS ? -EAGAIN : r;
-      }
+    if (options?.signal?.aborted) throw options.signal.reason;
+    const r = native.connectNowait(h.fd, sockaddr);
+    if (r === 0) return;
+    // Only EINPROGRESS means "connecting": anything else failed, EAGAIN
+    // included (an AF_UNIX listener's full backlog), as with Node's net.
+    if (r !== -EINPROGRESS) raise(r, 'connect', errorWhere(address));
+    // Done when SO_ERROR holds an error (failed) or the socket has a peer
+    // (connected); neither yet means the handshake goes on: wait again.
+    const outcome = (): number => {
       const g = native.getsockoptInt(h.fd, SOL_SOCKET, SO_ERROR, int32Out);
       if (g < 0) return g;
       const err = int32Out[0]!;
-      return err === 0 ? 0 : -err;
+      if (err !== 0) return -err;
+      return native.getpeername(h.fd, addrOut) === 0 ? 0 : -EAGAIN;
     };
-    await this.#aio().run(WRITE, 'connect', attempt, noValue, options, errorWhere(address));
+    await this.#aio().run(WRITE, 'connect', outcome, noValue, options, errorWhere(address));
   }
 
   /** {@link Socket.recv} without blocking the event loop. Resolves with the data; empty at EOF. */
@@ -1081,10 +1084,11 @@ function splitCounts(rest: unknown[]): [number, number, AsyncOptions | undefined
   while (end > 0 && rest[end - 1] === undefined) end--;
   const last = rest[end - 1];
   const options = isOptions(last) ? asyncOptions(last) : undefined;
-  if (options !== undefined || last === null) end--;
-  if (end > 2) throw v.invalidArgType('options', 'an object', rest[2]);
-  const nbytes = (rest[0] ?? 0) as number; // checked by intoLength
-  const flags = rest[1] === undefined ? 0 : v.int32(rest[1], 'flags');
+  if (options !== undefined) end--;
+  if (end > 2) throw v.invalidArgType('options', 'of type object', rest[2]);
+  const counts = rest.slice(0, end);
+  const nbytes = (counts[0] ?? 0) as number; // checked by intoLength
+  const flags = counts[1] === undefined ? 0 : v.int32(counts[1], 'flags');
   return [nbytes, flags, options];
 }
 
