@@ -14,6 +14,7 @@ import type { AsyncOptions } from './async';
 import { AF_INET, AF_INET6, AF_UNIX, EAI_NONAME, EAI_SYSTEM } from './constant-names';
 import { constants } from './constants';
 import { AddressInfoError, errnoError, raise, type ErrorAddress } from './errors';
+import { addrOut } from './fast';
 import * as v from './validate';
 
 /** An AF_INET address: `[host, port]`, as Python's `(host, port)`. */
@@ -264,8 +265,8 @@ export class SockaddrCache {
 
 // ---- decoding ---------------------------------------------------------------
 
-/** The shared "address out" buffer of the native calls, and its length slot. */
-export const addrOut = new Uint8Array(native.ADDR_OUT_SIZE);
+/** The shared "address out" buffer of the native calls (lib/fast.ts), and its length slot. */
+export { addrOut };
 const addrOutLen = new Uint32Array(addrOut.buffer, native.SOCKADDR_STORAGE_SIZE, 1);
 
 /** The address family of the sockaddr in {@link addrOut}. */

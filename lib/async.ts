@@ -17,6 +17,7 @@
 
 import { native, type NativePoller } from './binding';
 import { E, errnoName, SocketError, type ErrorAddress } from './errors';
+import * as v from './validate';
 
 const { EAGAIN, EBADF } = E;
 const { UV_READABLE, UV_WRITABLE } = native;
@@ -25,6 +26,21 @@ const { UV_READABLE, UV_WRITABLE } = native;
 export interface AsyncOptions {
   /** Aborting rejects the call with `signal.reason`, if it has not completed yet. */
   signal?: AbortSignal | undefined;
+}
+
+export function isOptions(x: unknown): x is AsyncOptions {
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x);
+}
+
+/** Checks `{ signal }`: an AbortSignal or nothing. */
+export function asyncOptions(options: unknown): AsyncOptions | undefined {
+  if (options === undefined) return undefined;
+  if (!isOptions(options)) throw v.invalidArgType('options', 'of type object', options);
+  const signal = (options as AsyncOptions).signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw v.invalidArgType('options.signal', 'an instance of AbortSignal', signal);
+  }
+  return options;
 }
 
 /**
@@ -69,15 +85,24 @@ function failure(r: number, syscall: string, where: ErrorAddress | undefined): S
 export class AsyncIo {
   readonly #h: Handle;
   readonly #queues: [Op<unknown>[], Op<unknown>[]] = [[], []];
+  /** What the poller watches: what the queues wait for, plus sticky interest (see #arm). */
   #events = 0;
+  /** Whether the user wants a pending call to keep the process alive (ref()/unref()). */
   #refed = true;
+  /** Whether the poll handle is ref'd now: only while something is pending, and #refed. */
+  #handleRefed = false;
   /** Called after the poller is made, to restore the socket's blocking mode. */
   readonly #restoreMode: () => void;
-  readonly #owner: object;
+  /**
+   * The socket, held weakly: a watched poller holds its callback (and so this
+   * object) strongly, and an idle socket must stay collectable. While
+   * something is pending, `busy` holds the socket strongly instead.
+   */
+  readonly #owner: WeakRef<object>;
   readonly #onPoll = (status: number, events: number): void => this.#ready(status, events);
 
   constructor(owner: object, handle: Handle, restoreMode: () => void) {
-    this.#owner = owner;
+    this.#owner = new WeakRef(owner);
     this.#h = handle;
     this.#restoreMode = restoreMode;
   }
@@ -119,13 +144,24 @@ export class AsyncIo {
   /** Keeps the event loop alive while something is pending (the default). */
   ref(): void {
     this.#refed = true;
-    this.#h.poller?.ref();
+    this.#updateRef();
   }
 
   /** Lets the process exit even while something is pending. */
   unref(): void {
     this.#refed = false;
-    this.#h.poller?.unref();
+    this.#updateRef();
+  }
+
+  /** The handle keeps the loop alive exactly while something is pending and the user wants it. */
+  #updateRef(): void {
+    const poller = this.#h.poller;
+    if (poller === null) return;
+    const want = this.#refed && this.pending > 0;
+    if (want === this.#handleRefed) return;
+    if (want) poller.ref();
+    else poller.unref();
+    this.#handleRefed = want;
   }
 
   /** Rejects everything pending with EBADF and closes the poller. Call before the fd is closed. */
@@ -136,7 +172,8 @@ export class AsyncIo {
     this.#h.poller?.close();
     this.#h.poller = null;
     this.#events = 0;
-    busy.delete(this.#owner);
+    this.#handleRefed = false;
+    this.#setBusy(false);
     for (const op of pending) this.#settle(op, -EBADF);
   }
 
@@ -173,9 +210,20 @@ export class AsyncIo {
   #ready(status: number, events: number): void {
     // An error from the poller (status < 0): let the syscalls report it.
     if (status < 0) events = UV_READABLE | UV_WRITABLE;
-    if (events & UV_READABLE) this.#drain(this.#queues[READ]);
-    if (events & UV_WRITABLE) this.#drain(this.#queues[WRITE]);
-    this.#arm();
+    // A direction that fired with nobody waiting is dropped from the sticky
+    // interest: readiness is level-triggered and would fire again and again.
+    const reads = this.#queues[READ];
+    const writes = this.#queues[WRITE];
+    let idle = 0;
+    if (events & UV_READABLE) {
+      if (reads.length === 0) idle |= UV_READABLE;
+      else this.#drain(reads);
+    }
+    if (events & UV_WRITABLE) {
+      if (writes.length === 0) idle |= UV_WRITABLE;
+      else this.#drain(writes);
+    }
+    this.#arm(idle);
   }
 
   #drain(q: Op<unknown>[]): void {
@@ -188,39 +236,54 @@ export class AsyncIo {
     }
   }
 
-  /** Points the poller at what the queues wait for, creating it on first use. */
-  #arm(): void {
+  /**
+   * Points the poller at what the queues wait for, creating it on first use.
+   * Interest is sticky: a direction stays watched after its queue empties, so
+   * that a socket read (or written) over and over — a request loop, a
+   * ping-pong — does not pay an epoll_ctl to stop and one to restart per
+   * call. It is dropped (`idle`) once it fires with nobody waiting.
+   */
+  #arm(idle = 0): void {
     const want = (this.#queues[READ].length > 0 ? UV_READABLE : 0) | (this.#queues[WRITE].length > 0 ? UV_WRITABLE : 0);
-    if (want === 0) busy.delete(this.#owner);
-    else busy.add(this.#owner);
-    if (want === this.#events) return;
+    this.#setBusy(want !== 0);
+    const events = want | (this.#events & ~idle);
     let poller = this.#h.poller;
-    if (poller === null) {
-      if (want === 0) return;
-      poller = new native.Poller(this.#h.fd, this.#onPoll);
-      const status = poller.status();
-      if (status < 0) {
-        this.#failAll(status);
+    if (events !== this.#events) {
+      if (poller === null) {
+        poller = new native.Poller(this.#h.fd, this.#onPoll);
+        const status = poller.status();
+        if (status < 0) {
+          this.#failAll(status);
+          return;
+        }
+        this.#h.poller = poller;
+        this.#handleRefed = true; // a new handle is ref'd
+        // uv_poll_init made the fd O_NONBLOCK; the sync calls want their mode back.
+        this.#restoreMode();
+      }
+      const r = poller!.start(events);
+      if (r < 0) {
+        this.#failAll(r);
         return;
       }
-      this.#h.poller = poller;
-      if (!this.#refed) poller.unref();
-      // uv_poll_init made the fd O_NONBLOCK; the sync calls want their mode back.
-      this.#restoreMode();
+      this.#events = events;
     }
-    const r = poller.start(want);
-    if (r < 0) {
-      this.#failAll(r);
-      return;
-    }
-    this.#events = want;
+    this.#updateRef();
   }
 
   #failAll(r: number): void {
     const pending = [...this.#queues[READ], ...this.#queues[WRITE]];
     this.#queues[READ].length = 0;
     this.#queues[WRITE].length = 0;
-    busy.delete(this.#owner);
+    this.#setBusy(false);
+    this.#updateRef();
     for (const op of pending) this.#settle(op, r);
+  }
+
+  #setBusy(on: boolean): void {
+    const owner = this.#owner.deref();
+    if (owner === undefined) return;
+    if (on) busy.add(owner);
+    else busy.delete(owner);
   }
 }

@@ -71,25 +71,18 @@ export interface Native {
   /** poll(2) on one fd: revents, 0 on timeout, or -errno. */
   wait(fd: number, events: number, timeoutMs: number): number;
 
-  // data (native/io.cc)
-  recv(fd: number, buf: Bytes, offset: number, length: number, flags: number): number;
-  recvfrom(
-    fd: number,
-    buf: Bytes,
-    offset: number,
-    length: number,
-    flags: number,
-    addr: AddrOut,
-  ): number;
-  send(fd: number, buf: Bytes, offset: number, length: number, flags: number): number;
-  sendto(
-    fd: number,
-    buf: Bytes,
-    offset: number,
-    length: number,
-    flags: number,
-    sockaddr: Bytes,
-  ): number;
+  // the hot path (native/io.cc): arguments and result in `frame` (lib/fast.ts)
+  /** Float64Array slots: 0 fd, 1 offset, 2 length, 3 flags, 4 sockaddr length or level, 5 name, 6 value, 7 result. */
+  readonly frame: ArrayBuffer;
+  /** The sockaddr for sendto(). */
+  readonly addrIn: ArrayBuffer;
+  /** The sockaddr recvfrom() fills, its length (uint32) after SOCKADDR_STORAGE_SIZE bytes. */
+  readonly addrOut: ArrayBuffer;
+  recv(view: Bytes): void;
+  send(view: Bytes): void;
+  recvfrom(view: Bytes): void;
+  sendto(view: Bytes): void;
+  getsockoptInt(): void;
 
   // addresses (native/address.cc)
   sockaddrInet(
@@ -169,7 +162,6 @@ export interface Native {
   readonly EPOLL_CTL_DEL?: number;
 
   // options (native/options.cc)
-  getsockoptInt(fd: number, level: number, name: number, out: Int32Array): number;
   getsockoptBuf(fd: number, level: number, name: number, buf: Bytes): number;
   setsockoptInt(fd: number, level: number, name: number, value: number): number;
   setsockoptBuf(

@@ -31,8 +31,9 @@ import {
   type Address,
   type SocketAddress,
 } from './address';
-import { AsyncIo, READ, WRITE, type AsyncOptions, type Handle } from './async';
+import { AsyncIo, READ, WRITE, asyncOptions, isOptions, type AsyncOptions, type Handle } from './async';
 import { native } from './binding';
+import * as fast from './fast';
 import {
   AF_INET,
   AF_INET6,
@@ -88,8 +89,6 @@ export function setdefaulttimeout(timeout: number | null): void {
 }
 
 // ---- finalization -----------------------------------------------------------
-
-const int32Out = new Int32Array(1);
 
 function formatAddress(address: SocketAddress): string {
   if (typeof address === 'string') return `'${address}'`;
@@ -383,9 +382,9 @@ export class Socket {
       const w = native.wait(h.fd, POLLOUT, left >= INT_MAX ? INT_MAX : Math.ceil(left));
       if (w < 0) return -w;
       if (w === 0) continue;
-      const g = native.getsockoptInt(h.fd, SOL_SOCKET, SO_ERROR, int32Out);
+      const g = fast.getsockoptInt(h.fd, SOL_SOCKET, SO_ERROR);
       if (g < 0) return -g;
-      const err = int32Out[0]!;
+      const err = fast.optionValue();
       return err === EISCONN ? 0 : err;
     }
   }
@@ -472,9 +471,9 @@ export class Socket {
     v.size(buflen, 'buflen', 1024);
     const fd = this.#h.fd;
     if (buflen === 0) {
-      const r = native.getsockoptInt(fd, level, optname, int32Out);
+      const r = fast.getsockoptInt(fd, level, optname);
       if (r < 0) raise(r, 'getsockopt');
-      return int32Out[0]!;
+      return fast.optionValue();
     }
     const buf = Buffer.alloc(buflen);
     const n = native.getsockoptBuf(fd, level, optname, buf);
@@ -580,8 +579,8 @@ export class Socket {
       return Buffer.alloc(0);
     }
     const buf = Buffer.allocUnsafe(bufsize);
-    let n = native.recv(fd, buf, 0, bufsize, flags);
-    if (n < 0) n = this.#retry(n, 'recv', POLLIN, () => native.recv(fd, buf, 0, bufsize, flags));
+    let n = fast.recv(fd, buf, 0, bufsize, flags);
+    if (n < 0) n = this.#retry(n, 'recv', POLLIN, () => fast.recv(fd, buf, 0, bufsize, flags));
     return shrink(buf, n);
   }
 
@@ -598,8 +597,26 @@ export class Socket {
     const len = intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
-    const n = native.recv(fd, view, 0, len, flags);
-    return n >= 0 ? n : this.#retry(n, 'recv', POLLIN, () => native.recv(fd, view, 0, len, flags));
+    const n = fast.recv(fd, view, 0, len, flags);
+    return n >= 0 ? n : this.#retry(n, 'recv', POLLIN, () => fast.recv(fd, view, 0, len, flags));
+  }
+
+  /**
+   * A non-throwing {@link Socket.recvInto} for hot loops (a benchmark, an
+   * epoll loop): recv(2) with MSG_DONTWAIT into `buffer`. Returns the byte
+   * count (0 at EOF), or -1 when nothing is there yet (EAGAIN): the
+   * would-block case costs no exception, unlike `recvInto` on a non-blocking
+   * socket, which throws like Python. Never blocks, whatever the mode. Any
+   * other error is thrown as a SocketError.
+   */
+  tryRecvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
+    const view = v.writableView(buffer, 'buffer');
+    const len = intoLength(view, nbytes);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const n = fast.recv(this.#h.fd, view, 0, len, flags | MSG_DONTWAIT);
+    if (n >= 0) return n;
+    if (n === -EAGAIN) return -1;
+    raise(n, 'recv');
   }
 
   /**
@@ -613,8 +630,8 @@ export class Socket {
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
     const buf = Buffer.allocUnsafe(bufsize);
-    let n = native.recvfrom(fd, buf, 0, bufsize, flags, addrOut);
-    if (n < 0) n = this.#retry(n, 'recvfrom', POLLIN, () => native.recvfrom(fd, buf, 0, bufsize, flags, addrOut));
+    let n = fast.recvfrom(fd, buf, 0, bufsize, flags);
+    if (n < 0) n = this.#retry(n, 'recvfrom', POLLIN, () => fast.recvfrom(fd, buf, 0, bufsize, flags));
     return [shrink(buf, n), decodeAddrOut()];
   }
 
@@ -627,8 +644,8 @@ export class Socket {
     const len = intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
-    let n = native.recvfrom(fd, view, 0, len, flags, addrOut);
-    if (n < 0) n = this.#retry(n, 'recvfrom', POLLIN, () => native.recvfrom(fd, view, 0, len, flags, addrOut));
+    let n = fast.recvfrom(fd, view, 0, len, flags);
+    if (n < 0) n = this.#retry(n, 'recvfrom', POLLIN, () => fast.recvfrom(fd, view, 0, len, flags));
     return [n, decodeAddrOut()];
   }
 
@@ -643,8 +660,8 @@ export class Socket {
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
     const len = view.byteLength;
-    const n = native.send(fd, view, 0, len, flags);
-    return n >= 0 ? n : this.#retry(n, 'send', POLLOUT, () => native.send(fd, view, 0, len, flags));
+    const n = fast.send(fd, view, 0, len, flags);
+    return n >= 0 ? n : this.#retry(n, 'send', POLLOUT, () => fast.send(fd, view, 0, len, flags));
   }
 
   /**
@@ -662,10 +679,10 @@ export class Socket {
     const deadline = t !== null && t > 0 ? performance.now() + t * 1000 : -1;
     let off = 0;
     do {
-      let n = native.send(fd, view, off, total - off, flags);
+      let n = fast.send(fd, view, off, total - off, flags);
       if (n < 0) {
         const at = off;
-        n = this.#retry(n, 'send', POLLOUT, () => native.send(fd, view, at, total - at, flags), undefined, deadline);
+        n = this.#retry(n, 'send', POLLOUT, () => fast.send(fd, view, at, total - at, flags), undefined, deadline);
       }
       off += n;
     } while (off < total);
@@ -692,9 +709,9 @@ export class Socket {
     const sockaddr = (this.#sendtoCache ??= new SockaddrCache()).get(h.family, to, 'sendto');
     const fd = h.fd;
     const len = view.byteLength;
-    const n = native.sendto(fd, view, 0, len, flags, sockaddr);
+    const n = fast.sendto(fd, view, 0, len, flags, sockaddr);
     if (n >= 0) return n;
-    return this.#retry(n, 'sendto', POLLOUT, () => native.sendto(fd, view, 0, len, flags, sockaddr), errorWhere(to));
+    return this.#retry(n, 'sendto', POLLOUT, () => fast.sendto(fd, view, 0, len, flags, sockaddr), errorWhere(to));
   }
 
   /**
@@ -787,9 +804,9 @@ export class Socket {
     // Done when SO_ERROR holds an error (failed) or the socket has a peer
     // (connected); neither yet means the handshake goes on: wait again.
     const outcome = (): number => {
-      const g = native.getsockoptInt(h.fd, SOL_SOCKET, SO_ERROR, int32Out);
+      const g = fast.getsockoptInt(h.fd, SOL_SOCKET, SO_ERROR);
       if (g < 0) return g;
-      const err = int32Out[0]!;
+      const err = fast.optionValue();
       if (err !== 0) return -err;
       return native.getpeername(h.fd, addrOut) === 0 ? 0 : -EAGAIN;
     };
@@ -810,7 +827,7 @@ export class Socket {
       }
       const buf = Buffer.allocUnsafe(bufsize);
       const f = flags | MSG_DONTWAIT;
-      return this.#aio().run(READ, 'recv', () => native.recv(h.fd, buf, 0, bufsize, f), (n) => shrink(buf, n), options);
+      return this.#aio().run(READ, 'recv', () => fast.recv(h.fd, buf, 0, bufsize, f), (n) => shrink(buf, n), options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -827,7 +844,7 @@ export class Socket {
       const len = intoLength(view, nbytes);
       const h = this.#h;
       const f = flags | MSG_DONTWAIT;
-      return this.#aio().run(READ, 'recv', () => native.recv(h.fd, view, 0, len, f), identity, options);
+      return this.#aio().run(READ, 'recv', () => fast.recv(h.fd, view, 0, len, f), identity, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -850,7 +867,7 @@ export class Socket {
       return this.#aio().run(
         READ,
         'recvfrom',
-        () => native.recvfrom(h.fd, buf, 0, bufsize, f, addrOut),
+        () => fast.recvfrom(h.fd, buf, 0, bufsize, f),
         (n) => [shrink(buf, n), decodeAddrOut()] as const,
         options,
       );
@@ -882,7 +899,7 @@ export class Socket {
       return this.#aio().run(
         READ,
         'recvfrom',
-        () => native.recvfrom(h.fd, view, 0, len, f, addrOut),
+        () => fast.recvfrom(h.fd, view, 0, len, f),
         (n) => [n, decodeAddrOut()] as const,
         options,
       );
@@ -901,7 +918,7 @@ export class Socket {
       const h = this.#h;
       const len = view.byteLength;
       const f = flags | MSG_DONTWAIT;
-      return this.#aio().run(WRITE, 'send', () => native.send(h.fd, view, 0, len, f), identity, options);
+      return this.#aio().run(WRITE, 'send', () => fast.send(h.fd, view, 0, len, f), identity, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -924,7 +941,7 @@ export class Socket {
       let off = 0;
       const attempt = (): number => {
         for (;;) {
-          const n = native.send(h.fd, view, off, total - off, f);
+          const n = fast.send(h.fd, view, off, total - off, f);
           if (n < 0) return n;
           off += n;
           if (off >= total) return total;
@@ -962,7 +979,7 @@ export class Socket {
     const sockaddr = cache.literal(h.family, to, 'sendto') ?? (await toSockaddrAsync(h.family, to, 'sendto', options));
     const len = view.byteLength;
     const f = flags | MSG_DONTWAIT;
-    return this.#aio().run(WRITE, 'sendto', () => native.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
+    return this.#aio().run(WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
   }
 
   /** Lets a pending async call keep the process alive (the default). Returns the socket. */
@@ -1092,21 +1109,6 @@ function splitCounts(rest: unknown[]): [number, number, AsyncOptions | undefined
   return [nbytes, flags, options];
 }
 
-function isOptions(x: unknown): x is AsyncOptions {
-  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x);
-}
-
-/** Checks `{ signal }`: an AbortSignal or nothing. */
-function asyncOptions(options: unknown): AsyncOptions | undefined {
-  if (options === undefined) return undefined;
-  if (!isOptions(options)) throw v.invalidArgType('options', 'of type object', options);
-  const signal = (options as AsyncOptions).signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw v.invalidArgType('options.signal', 'an instance of AbortSignal', signal);
-  }
-  return options;
-}
-
 function intoLength(view: ArrayBufferView, nbytes: number): number {
   v.size(nbytes, 'nbytes');
   if (nbytes > view.byteLength) {
@@ -1116,9 +1118,9 @@ function intoLength(view: ArrayBufferView, nbytes: number): number {
 }
 
 function intOption(fd: number, level: number, name: number): number {
-  const r = native.getsockoptInt(fd, level, name, int32Out);
+  const r = fast.getsockoptInt(fd, level, name);
   if (r < 0) raise(r, 'getsockopt');
-  return int32Out[0]!;
+  return fast.optionValue();
 }
 
 /** Makes a fresh fd non-blocking, closing it (so it cannot leak) if that fails. */

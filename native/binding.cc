@@ -13,6 +13,8 @@ namespace {
   throw Napi::TypeError::New(env, what);
 }
 
+}  // namespace
+
 size_t ElementSize(napi_typedarray_type t) {
   switch (t) {
     case napi_int8_array:
@@ -30,8 +32,6 @@ size_t ElementSize(napi_typedarray_type t) {
       return 8;
   }
 }
-
-}  // namespace
 
 int32_t Int(const Napi::CallbackInfo& info, size_t i) {
   Napi::Value v = info[i];

@@ -29,6 +29,9 @@ uint32_t Uint(const Napi::CallbackInfo& info, size_t i);
 // Argument i as a bool (truthiness is decided in lib/; here it must be one).
 bool Bool(const Napi::CallbackInfo& info, size_t i);
 
+// The size in bytes of one element of a TypedArray of this type.
+size_t ElementSize(napi_typedarray_type t);
+
 // Bytes of an ArrayBufferView (any TypedArray, Buffer or DataView).
 struct Bytes {
   uint8_t* data = nullptr;

@@ -1,7 +1,23 @@
-// Bindings for the data calls. These are the hot path: each one converts its
-// arguments, makes exactly one syscall (plus EINTR retries) straight into or
-// out of the caller's memory, and returns a number. No allocation, no copy of
-// the data, no exception for EAGAIN: would-block is just -EAGAIN.
+// The hot path: the data calls and getsockopt(int), in raw Node-API.
+//
+// Every N-API call costs, and on a machine with retpolines and RSB filling
+// every extra frame between the JIT's code and the syscall costs again after
+// the syscall returns. So these functions do as little as possible:
+//
+//   * integer arguments and the result travel through a per-env "frame", a
+//     Float64Array that lib/fast.ts writes before the call and reads after
+//     it: no argument conversion, no result allocation;
+//   * the sockaddr of sendto() and the one filled by recvfrom() live in
+//     per-env buffers whose addresses native knows: no lookup per call;
+//   * the only per-call lookups are napi_get_cb_info and, for the data view,
+//     napi_get_typedarray_info (napi_get_dataview_info for a DataView);
+//   * would-block is just -EAGAIN in the frame: no exception, no allocation.
+//
+// Frame slots: 0 fd, 1 byte offset, 2 byte length, 3 flags, 4 sockaddr length
+// or option level, 5 option name, 6 option value out, 7 result (>= 0 or -errno).
+#include <cmath>
+#include <cstring>
+
 #include "binding.h"
 #include "sys/sys.h"
 
@@ -9,50 +25,160 @@ namespace bsdsock {
 
 namespace {
 
-// recv(fd, view, offset, length, flags) -> bytes received
-Napi::Value Recv(const Napi::CallbackInfo& info) {
-  Bytes b = ViewRange(info, 1);
-  return Result(info.Env(),
-                static_cast<double>(sys::recv(Int(info, 0), b.data, b.len,
-                                              Int(info, 4))));
+constexpr size_t kFrameSlots = 8;
+
+struct FastState {
+  double* frame = nullptr;
+  uint8_t* addr_in = nullptr;   // sockaddr for sendto, length in frame[4]
+  uint8_t* addr_out = nullptr;  // sockaddr + uint32 length, from recvfrom
+};
+
+// An integer from a frame slot; NaN and out-of-range values become `bad`
+// (never undefined behaviour from a cast).
+inline int SlotInt(double v, int bad = -1) {
+  return v >= -2147483648.0 && v <= 2147483647.0 ? static_cast<int>(v) : bad;
 }
 
-// recvfrom(fd, view, offset, length, flags, addrOut) -> bytes received
-Napi::Value Recvfrom(const Napi::CallbackInfo& info) {
-  Bytes b = ViewRange(info, 1);
-  SockaddrOut a;
-  AddrOut(info, 5, &a);
-  ssize_t r = sys::recvfrom(Int(info, 0), b.data, b.len, Int(info, 4),
-                            &a.storage, &a.len);
-  if (r >= 0) a.Store();
-  return Result(info.Env(), static_cast<double>(r));
+// The bytes of the data view argument and the state; false (with a JS
+// exception pending) for a non-view or a range outside it.
+inline bool Prologue(napi_env env, napi_callback_info info, FastState** state, uint8_t** data,
+                     size_t* len) {
+  size_t argc = 1;
+  napi_value view;
+  void* st = nullptr;
+  napi_get_cb_info(env, info, &argc, &view, nullptr, &st);
+  *state = static_cast<FastState*>(st);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* base = nullptr;
+  size_t bytes;
+  if (argc >= 1 && napi_get_typedarray_info(env, view, &type, &length, &base, nullptr, nullptr) == napi_ok) {
+    bytes = length * ElementSize(type);
+  } else if (argc >= 1 && napi_get_dataview_info(env, view, &bytes, &base, nullptr, nullptr) == napi_ok) {
+  } else {
+    napi_throw_type_error(env, nullptr, "bsdsock: expected an ArrayBufferView");
+    return false;
+  }
+  const double* f = (*state)->frame;
+  const double off = f[1], n = f[2];
+  // Written so that NaN fails too.
+  if (!(off >= 0 && n >= 0 && off + n <= static_cast<double>(bytes))) {
+    napi_throw_range_error(env, nullptr, "bsdsock: byte range outside the buffer");
+    return false;
+  }
+  *data = static_cast<uint8_t*>(base) + static_cast<size_t>(off);
+  *len = static_cast<size_t>(n);
+  return true;
 }
 
-// send(fd, view, offset, length, flags) -> bytes sent
-Napi::Value Send(const Napi::CallbackInfo& info) {
-  Bytes b = ViewRange(info, 1);
-  return Result(info.Env(),
-                static_cast<double>(sys::send(Int(info, 0), b.data, b.len,
-                                              Int(info, 4))));
+// recv(view): frame fd, offset, length, flags -> result
+napi_value Recv(napi_env env, napi_callback_info info) {
+  FastState* s;
+  uint8_t* data;
+  size_t len;
+  if (!Prologue(env, info, &s, &data, &len)) return nullptr;
+  double* f = s->frame;
+  f[7] = static_cast<double>(sys::recv(SlotInt(f[0]), data, len, SlotInt(f[3], 0)));
+  return nullptr;
 }
 
-// sendto(fd, view, offset, length, flags, sockaddr) -> bytes sent
-Napi::Value Sendto(const Napi::CallbackInfo& info) {
-  Bytes b = ViewRange(info, 1);
-  SockaddrIn a;
-  AddrIn(info, 5, &a);
-  return Result(info.Env(),
-                static_cast<double>(sys::sendto(Int(info, 0), b.data, b.len,
-                                                Int(info, 4), a.get(), a.len)));
+// send(view): frame fd, offset, length, flags -> result
+napi_value Send(napi_env env, napi_callback_info info) {
+  FastState* s;
+  uint8_t* data;
+  size_t len;
+  if (!Prologue(env, info, &s, &data, &len)) return nullptr;
+  double* f = s->frame;
+  f[7] = static_cast<double>(sys::send(SlotInt(f[0]), data, len, SlotInt(f[3], 0)));
+  return nullptr;
+}
+
+// recvfrom(view): frame fd, offset, length, flags -> result; the sender's
+// sockaddr and its length land in the address-out buffer.
+napi_value Recvfrom(napi_env env, napi_callback_info info) {
+  FastState* s;
+  uint8_t* data;
+  size_t len;
+  if (!Prologue(env, info, &s, &data, &len)) return nullptr;
+  double* f = s->frame;
+  sockaddr_storage from;
+  socklen_t flen = sizeof from;
+  ssize_t r = sys::recvfrom(SlotInt(f[0]), data, len, SlotInt(f[3], 0), &from, &flen);
+  if (r >= 0) {
+    uint32_t n = flen > sizeof from ? sizeof from : flen;
+    std::memcpy(s->addr_out, &from, n);
+    std::memcpy(s->addr_out + sizeof from, &n, sizeof n);
+  }
+  f[7] = static_cast<double>(r);
+  return nullptr;
+}
+
+// sendto(view): frame fd, offset, length, flags, sockaddr length -> result;
+// the sockaddr is in the address-in buffer.
+napi_value Sendto(napi_env env, napi_callback_info info) {
+  FastState* s;
+  uint8_t* data;
+  size_t len;
+  if (!Prologue(env, info, &s, &data, &len)) return nullptr;
+  double* f = s->frame;
+  int alen = SlotInt(f[4], 0);
+  if (alen < 0 || alen > static_cast<int>(sizeof(sockaddr_storage))) alen = 0;
+  sockaddr_storage to;
+  std::memcpy(&to, s->addr_in, static_cast<size_t>(alen));
+  f[7] = static_cast<double>(sys::sendto(SlotInt(f[0]), data, len, SlotInt(f[3], 0),
+                                         reinterpret_cast<const sockaddr*>(&to),
+                                         static_cast<socklen_t>(alen)));
+  return nullptr;
+}
+
+// getsockoptInt(): frame fd, level, name -> result, value in slot 6
+napi_value GetsockoptInt(napi_env env, napi_callback_info info) {
+  void* st = nullptr;
+  size_t argc = 0;
+  napi_get_cb_info(env, info, &argc, nullptr, nullptr, &st);
+  double* f = static_cast<FastState*>(st)->frame;
+  int value = 0;
+  socklen_t len = sizeof value;
+  int r = sys::getsockopt(SlotInt(f[0]), SlotInt(f[4], 0), SlotInt(f[5], 0), &value, &len);
+  f[6] = value;
+  f[7] = r;
+  return nullptr;
+}
+
+napi_value NewBuffer(napi_env env, size_t size, uint8_t** data) {
+  napi_value ab;
+  void* p = nullptr;
+  napi_create_arraybuffer(env, size, &p, &ab);
+  std::memset(p, 0, size);
+  *data = static_cast<uint8_t*>(p);
+  return ab;
 }
 
 }  // namespace
 
 void InitIo(Napi::Env env, Napi::Object exports) {
-  exports.Set("recv", Napi::Function::New(env, Recv, "recv"));
-  exports.Set("recvfrom", Napi::Function::New(env, Recvfrom, "recvfrom"));
-  exports.Set("send", Napi::Function::New(env, Send, "send"));
-  exports.Set("sendto", Napi::Function::New(env, Sendto, "sendto"));
+  auto* s = new FastState();
+  napi_add_env_cleanup_hook(env, [](void* p) { delete static_cast<FastState*>(p); }, s);
+  // The buffers are V8's (their memory never moves) and stay alive as
+  // properties of the module's exports.
+  uint8_t* frame;
+  napi_value frame_ab = NewBuffer(env, kFrameSlots * sizeof(double), &frame);
+  s->frame = reinterpret_cast<double*>(frame);
+  napi_value addr_in_ab = NewBuffer(env, sizeof(sockaddr_storage), &s->addr_in);
+  napi_value addr_out_ab = NewBuffer(env, kAddrOutSize, &s->addr_out);
+  exports.Set("frame", Napi::Value(env, frame_ab));
+  exports.Set("addrIn", Napi::Value(env, addr_in_ab));
+  exports.Set("addrOut", Napi::Value(env, addr_out_ab));
+  struct Fn {
+    const char* name;
+    napi_callback cb;
+  };
+  for (const Fn& fn : {Fn{"recv", Recv}, Fn{"send", Send}, Fn{"recvfrom", Recvfrom},
+                       Fn{"sendto", Sendto}, Fn{"getsockoptInt", GetsockoptInt}}) {
+    napi_value f;
+    napi_create_function(env, fn.name, NAPI_AUTO_LENGTH, fn.cb, s, &f);
+    exports.Set(fn.name, Napi::Value(env, f));
+  }
 }
 
 }  // namespace bsdsock

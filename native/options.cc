@@ -8,20 +8,6 @@ namespace bsdsock {
 
 namespace {
 
-// getsockoptInt(fd, level, name, out: Int32Array) -> 0; the value in out[0].
-// The value travels apart from the result because options such as
-// SO_PEEK_OFF are legitimately negative.
-Napi::Value GetsockoptInt(const Napi::CallbackInfo& info) {
-  Bytes out = View(info, 3);
-  if (out.len < sizeof(int))
-    throw Napi::RangeError::New(info.Env(), "bsdsock: int buffer too small");
-  int value = 0;
-  socklen_t len = sizeof value;
-  int r = sys::getsockopt(Int(info, 0), Int(info, 1), Int(info, 2), &value, &len);
-  if (r == 0) std::memcpy(out.data, &value, sizeof value);
-  return Result(info.Env(), r);
-}
-
 // getsockoptBuf(fd, level, name, view) -> the length the kernel reported
 Napi::Value GetsockoptBuf(const Napi::CallbackInfo& info) {
   Bytes b = View(info, 3);
@@ -55,7 +41,6 @@ Napi::Value SetsockoptNull(const Napi::CallbackInfo& info) {
 }  // namespace
 
 void InitOptions(Napi::Env env, Napi::Object exports) {
-  exports.Set("getsockoptInt", Napi::Function::New(env, GetsockoptInt, "getsockoptInt"));
   exports.Set("getsockoptBuf", Napi::Function::New(env, GetsockoptBuf, "getsockoptBuf"));
   exports.Set("setsockoptInt", Napi::Function::New(env, SetsockoptInt, "setsockoptInt"));
   exports.Set("setsockoptBuf", Napi::Function::New(env, SetsockoptBuf, "setsockoptBuf"));

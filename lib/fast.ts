@@ -1,0 +1,75 @@
+// The hot path's calling convention (native/io.cc): integer arguments and
+// the result travel through a per-env frame, so that a data call converts
+// nothing and allocates nothing. These wrappers are small enough for V8 to
+// inline into their callers.
+
+import { native } from './binding';
+
+const F = new Float64Array(native.frame);
+const addrIn = new Uint8Array(native.addrIn);
+
+/** The buffer recvfrom() fills with the sender's sockaddr, its length after it. */
+export const addrOut = new Uint8Array(native.addrOut);
+
+/** recv(2) into view[off, off + len): the count, or -errno. */
+export function recv(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
+  F[0] = fd;
+  F[1] = off;
+  F[2] = len;
+  F[3] = flags;
+  native.recv(view);
+  return F[7]!;
+}
+
+/** send(2) of view[off, off + len), MSG_NOSIGNAL: the count, or -errno. */
+export function send(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
+  F[0] = fd;
+  F[1] = off;
+  F[2] = len;
+  F[3] = flags;
+  native.send(view);
+  return F[7]!;
+}
+
+/** recvfrom(2) into view[off, off + len), the sender in {@link addrOut}: the count, or -errno. */
+export function recvfrom(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
+  F[0] = fd;
+  F[1] = off;
+  F[2] = len;
+  F[3] = flags;
+  native.recvfrom(view);
+  return F[7]!;
+}
+
+// The sockaddr last copied into addrIn: sendto() in a loop to one peer (the
+// sockaddr cache hands out the same Buffer) copies it once.
+let lastSockaddr: Uint8Array | null = null;
+
+/** sendto(2) of view[off, off + len) to `sockaddr`: the count, or -errno. */
+export function sendto(fd: number, view: ArrayBufferView, off: number, len: number, flags: number, sockaddr: Uint8Array): number {
+  if (sockaddr !== lastSockaddr) {
+    addrIn.set(sockaddr);
+    lastSockaddr = sockaddr;
+  }
+  F[0] = fd;
+  F[1] = off;
+  F[2] = len;
+  F[3] = flags;
+  F[4] = sockaddr.length;
+  native.sendto(view);
+  return F[7]!;
+}
+
+/** getsockopt(2) of a C int: 0 or -errno; the value is then {@link optionValue}(). */
+export function getsockoptInt(fd: number, level: number, name: number): number {
+  F[0] = fd;
+  F[4] = level;
+  F[5] = name;
+  native.getsockoptInt();
+  return F[7]!;
+}
+
+/** The value the last getsockoptInt() read. */
+export function optionValue(): number {
+  return F[6]!;
+}
