@@ -10,7 +10,7 @@
 //       f.write(f'HEAD / HTTP/1.1\nHost: {host}\nConnection: close\n\n')
 //       f.flush()
 //       for line in f:
-//           if line == '\n':
+//           if line == '\r\n':
 //               break
 //           print(line, end='')
 //
@@ -43,7 +43,7 @@ function main(): void {
   f.write(`HEAD / HTTP/1.1\nHost: ${host}\nConnection: close\n\n`);
   f.flush();
   for (const line of f) {
-    if (line === '\n') break; // the blank line that ends the headers
+    if (line === '\r\n') break; // the blank line that ends the headers (newline '\r\n' keeps it)
     process.stdout.write(String(line));
   }
 }

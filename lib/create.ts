@@ -2,7 +2,7 @@
 // create_server, has_dualstack_ipv6 — same algorithms, bsdsock names.
 
 import type { Address } from './address';
-import type { AsyncOptions } from './async';
+import { asyncOptions, type AsyncOptions } from './async';
 import {
   AF_INET,
   AF_INET6,
@@ -42,6 +42,10 @@ function hostPort(address: unknown): [string | null, number | string] {
   return [host, port];
 }
 
+function objectOptions(options: unknown, name: string): void {
+  if (typeof options !== 'object' || options === null) throw v.invalidArgType(name, 'of type object', options);
+}
+
 function lastError(errors: unknown[], allErrors: boolean | undefined): unknown {
   if (errors.length === 0) return new SocketError(0, 'EAI_NONAME', 'getaddrinfo', undefined, 'getaddrinfo returns an empty list');
   return allErrors ? new AggregateError(errors, 'createConnection failed') : errors[errors.length - 1];
@@ -64,6 +68,7 @@ export function createConnection(
 ): Socket {
   const [host, port] = hostPort(address);
   if (timeout !== undefined) v.timeout(timeout);
+  objectOptions(options, 'options');
   const errors: unknown[] = [];
   for (const [family, type, proto, , sockaddr] of getaddrinfo(host, port, 0, SOCK_STREAM)) {
     let sock: Socket | null = null;
@@ -92,7 +97,8 @@ export async function createConnectionAsync(
   options: CreateConnectionAsyncOptions = {},
 ): Promise<Socket> {
   const [host, port] = hostPort(address);
-  const signal = options.signal;
+  objectOptions(options, 'options');
+  const signal = asyncOptions(options)?.signal;
   const candidates: AddrInfo[] = await getaddrinfoAsync(host, port, 0, SOCK_STREAM, 0, 0, { signal });
   const errors: unknown[] = [];
   for (const [family, type, proto, , sockaddr] of candidates) {
@@ -154,6 +160,7 @@ export function hasDualstackIpv6(): boolean {
  *   AF_INET6, or reusePort where the platform has no SO_REUSEPORT.
  */
 export function createServer(address: Address, options: CreateServerOptions = {}): Socket {
+  objectOptions(options, 'options');
   const family = options.family === undefined ? AF_INET : v.int32(options.family, 'options.family');
   if (options.reusePort && SO_REUSEPORT === undefined) {
     throw v.invalidArgValue('options.reusePort', 'is not supported on this platform (no SO_REUSEPORT)', true);

@@ -42,6 +42,6 @@ export {
   type CreateConnectionAsyncOptions,
   type CreateServerOptions,
 } from './create';
-export { SocketFile, type MakefileOptions } from './makefile';
+export type { SocketFile, MakefileOptions } from './makefile';
 export { constants } from './constants';
 export * from './constant-names';

@@ -31,7 +31,11 @@ export interface MakefileOptions {
    * one sendall()).
    */
   buffering?: number;
-  /** Text mode's encoding: 'utf8' (default), 'latin1' or 'ascii'. */
+  /**
+   * Text mode's encoding: 'utf8' (default), 'latin1' or 'ascii'. Bytes that
+   * are not valid in it read as U+FFFD, as Node's decoders do (Python's
+   * default errors='strict' raises UnicodeDecodeError instead).
+   */
   encoding?: 'utf8' | 'utf-8' | 'latin1' | 'ascii';
   /**
    * Text mode's line endings, as Python's `newline`: null (default) reads
@@ -46,6 +50,30 @@ const DEFAULT_BUFFER_SIZE = 8192;
 
 function timedOutError(): SocketError {
   return new SocketError(E.ETIMEDOUT, errnoName(E.ETIMEDOUT), 'recv', undefined, 'cannot read from timed out object');
+}
+
+/** The number of code points (Python's characters) in `s`. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** The UTF-16 index just after the first `n` code points of `s` (its length if fewer). */
+function codePointIndex(s: string, n: number): number {
+  let i = 0;
+  for (let k = 0; k < n && i < s.length; k++) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && s.charCodeAt(i + 1) >= 0xdc00 && s.charCodeAt(i + 1) <= 0xdfff ? 2 : 1;
+  }
+  return i;
 }
 
 /**
@@ -118,6 +146,9 @@ export class SocketFile {
     if (reading ? !this.#reading : !this.#writing) {
       throw v.invalidArgValue('file', `was not opened for ${reading ? 'reading' : 'writing'}`, this.mode);
     }
+    // As Python's SocketIO: once a read timed out, the buffer may be out of
+    // step with the stream, so nothing more is read, buffered data included.
+    if (reading && this.#timedOut) throw timedOutError();
   }
 
   /** One recv() into the buffer; false at EOF. */
@@ -157,8 +188,9 @@ export class SocketFile {
    * character unless at EOF.
    */
   #takeText(n: number): string {
-    let out = this.#text.slice(0, n);
-    this.#text = this.#text.slice(n);
+    const end = codePointIndex(this.#text, n);
+    let out = this.#text.slice(0, end);
+    this.#text = this.#text.slice(end);
     if (this.#newline === null) {
       if (out.endsWith('\r') && !this.#eof && this.#text === '') {
         // '\r' may be the first half of '\r\n': decide once more arrives.
@@ -190,16 +222,20 @@ export class SocketFile {
     }
     if (size < 0) {
       while (this.#fill());
-      return this.#takeText(this.#text.length);
+      return this.#takeText(Infinity);
     }
-    // `size` counts characters after newline translation, as in Python.
+    // `size` counts characters (code points, as Python's str) after newline
+    // translation.
     let out = '';
-    while (out.length < size) {
-      const need = size - out.length;
+    let got = 0;
+    while (got < size) {
+      const need = size - got;
       // One character more than needed settles a trailing '\r'.
-      while (this.#text.length <= need && this.#fill());
+      while (codePoints(this.#text) <= need && this.#fill());
       if (this.#text === '') break; // EOF
-      out += this.#takeText(need);
+      const part = this.#takeText(need);
+      out += part;
+      got += codePoints(part);
     }
     return out;
   }
@@ -236,10 +272,12 @@ export class SocketFile {
       }
     }
     for (;;) {
+      // `limit` counts characters (code points), as in Python.
       const end = this.#lineEnd();
-      if (end >= 0 && (limit < 0 || end <= limit)) return this.#takeText(end);
-      if (limit >= 0 && this.#text.length > limit) return this.#takeText(limit);
-      if (!this.#fill()) return this.#takeText(this.#text.length);
+      const endChars = end < 0 ? -1 : codePoints(this.#text.slice(0, end));
+      if (end >= 0 && (limit < 0 || endChars <= limit)) return this.#takeText(endChars);
+      if (limit >= 0 && codePoints(this.#text) > limit) return this.#takeText(limit);
+      if (!this.#fill()) return this.#takeText(Infinity);
     }
   }
 
@@ -266,14 +304,15 @@ export class SocketFile {
     let count: number;
     if (this.#binary) {
       if (!ArrayBuffer.isView(data)) throw v.invalidArgType('data', 'a Buffer, TypedArray or DataView in binary mode', data);
-      bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      // A detached view has no bytes (and no usable buffer).
+      bytes = data.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       count = bytes.length;
     } else {
       if (typeof data !== 'string') throw v.invalidArgType('data', 'of type string in text mode', data);
       const nl = this.#newline;
       const text = nl === '\r' || nl === '\r\n' ? data.replace(/\n/g, nl) : data;
       bytes = Buffer.from(text, this.#encoding);
-      count = data.length;
+      count = codePoints(data);
     }
     if (this.#bufsize === 0) {
       this.#sock.sendall(bytes);

@@ -15,7 +15,7 @@ import {
   type InetAddress,
   type SocketAddress,
 } from './address';
-import type { AsyncOptions } from './async';
+import { asyncOptions, type AsyncOptions } from './async';
 import { native, type GaiFailure, type RawAddrInfo } from './binding';
 import { AF_INET, AF_INET6, AF_UNSPEC, EAI_NONAME } from './constant-names';
 import { AddressInfoError, E, SocketError, errnoName, raise } from './errors';
@@ -107,7 +107,7 @@ export async function getaddrinfoAsync(
   ...rest: [family?: number, type?: number, proto?: number, flags?: number, options?: AsyncOptions]
 ): Promise<AddrInfo[]> {
   const last = rest[rest.length - 1];
-  const options = typeof last === 'object' && last !== null ? (rest.pop() as AsyncOptions) : undefined;
+  const options = typeof last === 'object' && last !== null ? asyncOptions(rest.pop()) : undefined;
   const a = lookupArgs(host, port, rest);
   const res = await getaddrinfoRaw(a.host, a.service, ...a.ints, options);
   if (!Array.isArray(res)) throw gaiError(res, 'getaddrinfo', a.host ?? undefined);
@@ -162,7 +162,7 @@ export async function getnameinfoAsync(
 ): Promise<readonly [string, string]> {
   const sa = nameinfoSockaddr(sockaddr);
   v.int32(flags, 'flags');
-  const signal = options?.signal;
+  const signal = asyncOptions(options)?.signal;
   if (signal?.aborted) throw signal.reason;
   const r = await new Promise<[string, string] | GaiFailure>((resolve, reject) => {
     const onAbort = () => reject(signal!.reason);
@@ -230,6 +230,10 @@ export function gethostbynameEx(hostname: string): HostEntry {
  */
 export function gethostbyaddr(ipAddress: string): HostEntry {
   hostString(ipAddress, 'ipAddress');
+  // As CPython's setipaddr in AF_UNSPEC: '' would mean every wildcard address,
+  // '<broadcast>' is INADDR_BROADCAST.
+  if (ipAddress === '') throw osError(E.EINVAL, 'gethostbyaddr', 'wildcard resolved to multiple address');
+  if (ipAddress === '<broadcast>') ipAddress = '255.255.255.255';
   let family = AF_INET;
   let packed = native.inetPton(AF_INET, ipAddress);
   if (typeof packed === 'number') {

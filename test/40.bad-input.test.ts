@@ -473,7 +473,7 @@ describe('40 bad input', () => {
       throwsSocketError(() => a.setsockopt(SOL_SOCKET, SO_KEEPALIVE, null, 4), 'EFAULT', 'setsockopt');
     });
 
-    it('setsockopt: optlen is only for a null value (BUG: silently ignored; Python raises TypeError)', () => {
+    it('setsockopt: optlen is only for a null value (a TypeError, as in Python)', () => {
       const [a] = pair();
       // Python: setsockopt(SOL_SOCKET, SO_KEEPALIVE, 1, 4) -> TypeError
       // "setsockopt() takes exactly 3 arguments (4 given)". Here the 4 is
@@ -521,7 +521,7 @@ describe('40 bad input', () => {
       assert.equal(b.recv(2).toString(), 'ok');
     });
 
-    it('setInheritable: inheritable must be a boolean (BUG: any value is taken by truthiness; Python raises TypeError)', () => {
+    it('setInheritable: inheritable must be a boolean (or a number; anything else is a TypeError, as in Python)', () => {
       const [a] = pair();
       // Python: set_inheritable('no') -> TypeError "'str' object cannot be
       // interpreted as an integer". Here setInheritable('no') makes the fd
@@ -686,7 +686,7 @@ describe('40 bad input', () => {
       assert.deepEqual(s.getsockname(), name(108));
     });
 
-    it('AF_UNIX: a filesystem path with an embedded NUL is rejected (BUG: the kernel silently truncates it)', () => {
+    it('AF_UNIX: a filesystem path with an embedded NUL is rejected (the kernel would cut it short at the NUL)', () => {
       // bind('dir/abc\0def') hands sun_path 'dir/abc\0def'; Linux reads a
       // filesystem path up to the first NUL, so 'dir/abc' is created: a silent
       // truncation (DESIGN §3). The host of an AF_INET address already gets
@@ -720,7 +720,7 @@ describe('40 bad input', () => {
       throwsSocketError(() => s.sendto('x', notNl), 'EINVAL', 'sendto');
     });
 
-    it('other families: a detached view is handled like any empty view (BUG: an uncoded engine TypeError)', () => {
+    it('other families: a detached view is handled like any empty view', () => {
       // toSockaddr copies the view with new Uint8Array(view.buffer, ...),
       // which V8 refuses for a detached buffer ("Cannot perform Construct on
       // a detached ArrayBuffer", a TypeError without a Node code). A detached

@@ -1,0 +1,739 @@
+// sock.makefile(): Python's socket.makefile() (a BufferedReader/Writer over
+// SocketIO, in a TextIOWrapper in text mode), PYTHON-SEMANTICS.md §1.5.
+//
+// Packet boundaries: the reading side is one end of an AF_UNIX SOCK_SEQPACKET
+// socketpair, so every send() of the peer is received by exactly one recv()
+// (a stream socket would coalesce the pieces). The pieces split a line in
+// many places, a multi-byte UTF-8 character between sends, and a '\r\n'
+// between its '\r' and its '\n'. CPython reads the same pieces from another
+// such socketpair (its end passed as fd 3, 4, ...) with the same calls, and
+// the results are compared exactly (bytes as hex).
+//
+// Everything is in-process or a python3 child over socketpairs: no network.
+
+import assert = require('node:assert/strict');
+import { spawnSync } from 'node:child_process';
+import util = require('node:util');
+
+import {
+  AF_UNIX,
+  SOCK_SEQPACKET,
+  SOCK_STREAM,
+  Socket,
+  SocketError,
+  SocketFile,
+  SocketTimeoutError,
+  socketpair,
+} from '../lib';
+import { errno, fdIsOpen, since, sockets, throwsCode, throwsSocketError } from './helpers';
+
+// ---- CPython as the reference --------------------------------------------------
+
+/** One read scenario: a makefile() mode, its newline, and the calls to make. */
+interface Scenario {
+  mode: string;
+  newline?: null | '' | '\n' | '\r' | '\r\n';
+  ops: Op[];
+}
+type Op = readonly [name: 'readline' | 'read' | 'readlines' | 'iter', arg?: number];
+
+/**
+ * Reads scenario i from fd 3 + i with socket.makefile() and prints every
+ * result: str as is, bytes as { hex }, lists as lists, exceptions as { error }.
+ */
+const PY_READ = `
+import json, socket, sys
+specs = json.loads(sys.stdin.read())
+def enc(r):
+    if isinstance(r, bytes): return {'hex': r.hex()}
+    if isinstance(r, list): return [enc(x) for x in r]
+    return r
+out = []
+for i, spec in enumerate(specs):
+    s = socket.socket(fileno=3 + i)
+    kw = {'newline': spec['newline']} if 'newline' in spec else {}
+    f = s.makefile(spec['mode'], **kw)
+    res = []
+    for op in spec['ops']:
+        try:
+            if op[0] == 'iter':
+                res.append(enc(list(f)))
+            else:
+                res.append(enc(getattr(f, op[0])(*op[1:])))
+        except Exception as e:
+            res.append({'error': type(e).__name__})
+    f.close()
+    s.close()
+    out.append(res)
+print(json.dumps(out))
+`;
+
+type Piece = string | Buffer;
+
+/** A SEQPACKET socketpair whose reading end holds `pieces`, one message each, then EOF. */
+function loaded(pieces: readonly Piece[]): Socket {
+  const [w, r] = socketpair(AF_UNIX, SOCK_SEQPACKET);
+  try {
+    for (const p of pieces) assert.equal(w.send(typeof p === 'string' ? Buffer.from(p, 'utf8') : p), Buffer.byteLength(p));
+  } finally {
+    w.close(); // EOF after the last piece
+  }
+  return r;
+}
+
+function enc(r: unknown): unknown {
+  if (Buffer.isBuffer(r)) return { hex: r.toString('hex') };
+  if (Array.isArray(r)) return r.map(enc);
+  return r;
+}
+
+/** The scenario run by bsdsock. */
+function runOurs(pieces: readonly Piece[], sc: Scenario): unknown[] {
+  const sock = loaded(pieces);
+  const f = sock.makefile(sc.mode, sc.newline === undefined ? {} : { newline: sc.newline });
+  try {
+    return sc.ops.map(([name, arg]) => {
+      try {
+        if (name === 'iter') return enc([...f]);
+        if (name === 'readlines') return enc(f.readlines());
+        return enc(arg === undefined ? f[name]() : f[name](arg));
+      } catch (err) {
+        return { error: (err as Error).name };
+      }
+    });
+  } finally {
+    f.close();
+    sock.close();
+  }
+}
+
+/** The scenarios run by CPython, all in one child. */
+function runPython(pieces: readonly Piece[], scenarios: readonly Scenario[]): unknown[][] {
+  const ends = scenarios.map(() => loaded(pieces));
+  try {
+    const r = spawnSync('python3', ['-c', PY_READ], {
+      input: JSON.stringify(scenarios),
+      stdio: ['pipe', 'pipe', 'pipe', ...ends.map((s) => s.fileno())],
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    assert.equal(r.status, 0, `python3 failed: ${r.stderr}`);
+    return JSON.parse(r.stdout) as unknown[][];
+  } finally {
+    for (const s of ends) s.close();
+  }
+}
+
+// ---- the byte streams -------------------------------------------------------------
+
+const b = (...bytes: number[]) => Buffer.from(bytes);
+
+/**
+ * "hello world\r\nsecond line café d\nthird\rfourth\neuro € and ™ smile\r\n\rlone cr\rx\nend"
+ * in 20 sends: 'é' (c3 a9), '€' (e2 82 ac) and '™' (e2 84 a2) split between
+ * sends, '\r\n' split twice between '\r' and '\n', no newline at the end.
+ */
+const PIECES: readonly Piece[] = [
+  'hello ',
+  'wor',
+  'ld\r',
+  '\nsecond line caf',
+  b(0xc3),
+  b(0xa9, 0x20, 0x64, 0x0a),
+  'third\r',
+  'fourth\n',
+  'euro ',
+  b(0xe2, 0x82),
+  b(0xac),
+  ' and ',
+  b(0xe2, 0x84),
+  b(0xa2),
+  ' smile\r',
+  '\n',
+  '\r',
+  'lone cr\r',
+  'x\n',
+  'end',
+];
+const STREAM = Buffer.concat(PIECES.map((p) => (typeof p === 'string' ? Buffer.from(p) : p)));
+
+const repeat = (n: number, op: Op): Op[] => Array.from({ length: n }, () => op);
+
+/** The calls compared with CPython, each in every mode. */
+const OPSETS: Record<string, Op[]> = {
+  readline: repeat(11, ['readline']),
+  readlines: [['readlines'], ['readline'], ['read']],
+  iteration: [['iter'], ['iter']],
+  readAll: [['read'], ['read'], ['readline']],
+  readAllExplicit: [['read', -1], ['read', 0]],
+  mixed: [['read', 3], ['read', 5], ['readline'], ['read', 1], ['read', 7], ['read', 0], ['read', 1], ['read', 2], ['readline'], ['read', 4], ['readlines']],
+  readEach1: repeat(75, ['read', 1]),
+  readEach2: repeat(40, ['read', 2]),
+  readEach3: repeat(28, ['read', 3]),
+  readlineLimit: [
+    ['readline', 4],
+    ['readline', 4],
+    ['readline', 4],
+    ['readline', 20],
+    ['readline', 13],
+    ['readline', 0],
+    ['readline', 1],
+    ['readline', 2],
+    ['readline', 5],
+    ['readline', 100],
+    ['readlines'],
+  ],
+  readlineLimit3: repeat(34, ['readline', 3]),
+};
+
+const MODES: readonly Pick<Scenario, 'mode' | 'newline'>[] = [
+  { mode: 'rb' },
+  { mode: 'r' },
+  { mode: 'r', newline: null },
+  { mode: 'r', newline: '' },
+  { mode: 'r', newline: '\r\n' },
+  { mode: 'r', newline: '\n' },
+  { mode: 'r', newline: '\r' },
+  { mode: 'rwb' },
+  { mode: 'rw', newline: '' },
+];
+
+const label = (m: Pick<Scenario, 'mode' | 'newline'>, ops: string) =>
+  `makefile(${JSON.stringify(m.mode)}${m.newline === undefined ? '' : `, newline ${JSON.stringify(m.newline)}`}) ${ops}`;
+
+// ---- reading across packet boundaries ---------------------------------------------
+
+describe('makefile: reading lines across packet boundaries (compared with CPython)', () => {
+  const scenarios: Array<[string, Scenario]> = [];
+  for (const m of MODES) {
+    for (const [name, ops] of Object.entries(OPSETS)) {
+      // CPython's 'rwb' file (a BufferedRWPair) reads lines with
+      // IOBase.readline, whose limit check counts each chunk against the
+      // whole limit: readline(4) can return 5 bytes. Not copied; see below.
+      if (m.mode === 'rwb' && name.startsWith('readlineLimit')) continue;
+      scenarios.push([label(m, name), { ...m, ops }]);
+    }
+  }
+  let cpython: unknown[][] = [];
+
+  before(function () {
+    this.timeout(60000);
+    cpython = runPython(PIECES, scenarios.map(([, sc]) => sc));
+  });
+
+  it(`${scenarios.length} scenarios (${MODES.length} modes, ${Object.keys(OPSETS).length} call sequences) give CPython's results exactly`, () => {
+    assert.equal(cpython.length, scenarios.length);
+    const differ = scenarios.filter(([, sc], i) => !util.isDeepStrictEqual(runOurs(PIECES, sc), cpython[i])).map(([what]) => what);
+    assert.deepEqual(differ, []);
+  });
+
+  it("readline(limit) on an 'rwb' file gives what CPython's 'rb' file gives, never more than the limit", () => {
+    for (const name of ['readlineLimit', 'readlineLimit3']) {
+      const ops = OPSETS[name]!;
+      const rb = scenarios.findIndex(([what]) => what === label({ mode: 'rb' }, name));
+      const got = runOurs(PIECES, { mode: 'rwb', ops });
+      assert.deepEqual(got, cpython[rb], name);
+      ops.forEach(([op, limit], i) => {
+        if (op === 'readline' && limit !== undefined) {
+          assert.ok((got[i] as { hex: string }).hex.length / 2 <= limit, `${name} #${i}`);
+        }
+      });
+    }
+  });
+
+  it('universal newlines (newline null, the default): lines end in \\n, translated, whatever the split', () => {
+    assert.deepEqual(runOurs(PIECES, { mode: 'r', ops: [['readlines']] }), [
+      ['hello world\n', 'second line café d\n', 'third\n', 'fourth\n', 'euro € and ™ smile\n', '\n', 'lone cr\n', 'x\n', 'end'],
+    ]);
+  });
+
+  it("newline '': universal line ends, kept as sent", () => {
+    assert.deepEqual(runOurs(PIECES, { mode: 'r', newline: '', ops: [['readlines']] }), [
+      ['hello world\r\n', 'second line café d\n', 'third\r', 'fourth\n', 'euro € and ™ smile\r\n', '\r', 'lone cr\r', 'x\n', 'end'],
+    ]);
+  });
+
+  it("newline '\\r\\n': only CRLF ends a line, nothing translated", () => {
+    assert.deepEqual(runOurs(PIECES, { mode: 'r', newline: '\r\n', ops: [['readlines']] }), [
+      ['hello world\r\n', 'second line café d\nthird\rfourth\neuro € and ™ smile\r\n', '\rlone cr\rx\nend'],
+    ]);
+  });
+
+  it('binary: lines end at \\n; read(n) counts bytes; read() gives the rest; EOF is empty', () => {
+    const [lines, rest] = runOurs(PIECES, { mode: 'rb', ops: [['readlines'], ['read']] }) as [{ hex: string }[], { hex: string }];
+    assert.deepEqual(
+      lines.map((l) => Buffer.from(l.hex, 'hex').toString('latin1')),
+      ['hello world\r\n', 'second line caf\xc3\xa9 d\n', 'third\rfourth\n', 'euro \xe2\x82\xac and \xe2\x84\xa2 smile\r\n', '\rlone cr\rx\n', 'end'],
+    );
+    assert.deepEqual(rest, { hex: '' });
+    const sock = loaded(PIECES);
+    const f = sock.makefile('rb');
+    try {
+      assert.deepEqual(f.read(0), Buffer.alloc(0));
+      assert.deepEqual(f.read(13), Buffer.from('hello world\r\n'));
+      assert.deepEqual(f.read(16), Buffer.from('second line caf\xc3', 'latin1'));
+      assert.deepEqual(f.read(), STREAM.subarray(29));
+      assert.deepEqual(f.read(), Buffer.alloc(0));
+      assert.deepEqual(f.readline(), Buffer.alloc(0));
+      assert.deepEqual(f.readlines(), []);
+    } finally {
+      f.close();
+      sock.close();
+    }
+  });
+
+  it('text: read(n) counts characters; a character split between sends is whole', () => {
+    const sock = loaded(PIECES);
+    const f = sock.makefile('r');
+    try {
+      assert.equal(f.read(27), 'hello world\nsecond line caf');
+      assert.equal(f.read(1), 'é');
+      assert.equal(f.readline(), ' d\n');
+      assert.equal(f.read(), 'third\nfourth\neuro € and ™ smile\n\nlone cr\nx\nend');
+      assert.equal(f.read(), '');
+      assert.equal(f.readline(), '');
+    } finally {
+      f.close();
+      sock.close();
+    }
+  });
+
+  it('iteration: for...of gives the lines, then nothing more', () => {
+    const sock = loaded(['a\nb', '\nc']);
+    const f = sock.makefile('r');
+    try {
+      const got: unknown[] = [];
+      for (const line of f) got.push(line);
+      assert.deepEqual(got, ['a\n', 'b\n', 'c']);
+      assert.deepEqual([...f], []);
+    } finally {
+      f.close();
+      sock.close();
+    }
+  });
+
+  it('a stream socket (pieces coalesced): the same lines as the packets gave', () => {
+    const [w, r] = socketpair(AF_UNIX, SOCK_STREAM);
+    try {
+      for (const p of PIECES) w.sendall(typeof p === 'string' ? Buffer.from(p) : p);
+      w.close();
+      const f = r.makefile('r');
+      assert.deepEqual(f.readlines(), ['hello world\n', 'second line café d\n', 'third\n', 'fourth\n', 'euro € and ™ smile\n', '\n', 'lone cr\n', 'x\n', 'end']);
+      f.close();
+    } finally {
+      w.close();
+      r.close();
+    }
+  });
+});
+
+describe('makefile: characters outside the BMP (compared with CPython)', () => {
+  // '😀' (U+1F600, f0 9f 98 80) is one character in Python and two UTF-16
+  // code units in JavaScript.
+  const ASTRAL: readonly Piece[] = ['a', b(0xf0, 0x9f), b(0x98, 0x80), 'b\n', b(0xf0, 0x9f, 0x98, 0x80), b(0xf0, 0x9f, 0x98, 0x80), '\n'];
+  const ops: Record<string, Op[]> = {
+    readEach1: repeat(8, ['read', 1]),
+    readEach2: repeat(5, ['read', 2]),
+    readlineLimit2: repeat(5, ['readline', 2]),
+    readlines: [['readlines']],
+  };
+  const scenarios = Object.entries(ops).map(([name, o]): [string, Scenario] => [name, { mode: 'r', ops: o }]);
+  let cpython: unknown[][] = [];
+
+  before(function () {
+    this.timeout(60000);
+    cpython = runPython(ASTRAL, scenarios.map(([, sc]) => sc));
+  });
+
+  it('whole lines are the same as CPython\'s', () => {
+    assert.deepEqual(runOurs(ASTRAL, { mode: 'r', ops: [['readlines']] }), cpython[3]);
+  });
+
+  it('read(n) and readline(limit) count characters (code points) as CPython, never splitting a surrogate pair', () => {
+    // CPython: read(1) x 8 = ['a', '😀', 'b', '\n', '😀', '😀', '\n', ''].
+    // Counting UTF-16 code units instead would return '\ud83d', then '\ude00'
+    // (lone surrogates), and every count after an astral character would be off.
+    assert.deepEqual(cpython[0], ['a', '😀', 'b', '\n', '😀', '😀', '\n', '']);
+    scenarios.forEach(([what, sc], i) => {
+      assert.deepEqual(runOurs(ASTRAL, sc), cpython[i], what);
+    });
+  });
+
+  it("a text file's write() returns the number of characters (code points), as CPython", () => {
+    // CPython: f.write('a😀b') == 3 (not 4, the string's UTF-16 .length).
+    const r = spawnSync(
+      'python3',
+      ['-c', "import socket; a, b = socket.socketpair(); f = a.makefile('w'); print(f.write('a\\U0001F600b')); f.close(); a.close(); b.close()"],
+      { encoding: 'utf8', timeout: 20000 },
+    );
+    assert.equal(r.stdout.trim(), '3', r.stderr);
+    const [x, y] = socketpair();
+    try {
+      const f = x.makefile('w');
+      const n = f.write('a😀b');
+      f.close();
+      assert.equal(y.recv(100).toString(), 'a😀b');
+      assert.equal(n, 3);
+    } finally {
+      x.close();
+      y.close();
+    }
+  });
+});
+
+// ---- writing ------------------------------------------------------------------
+
+describe('makefile: writing', () => {
+  const track = sockets();
+
+  /** Everything the peer can read now, without waiting (non-blocking recv until EAGAIN). */
+  function drain(s: Socket): Buffer {
+    const was = s.gettimeout();
+    s.setblocking(false);
+    const parts: Buffer[] = [];
+    try {
+      for (let i = 0; i < 10000; i++) {
+        try {
+          const d = s.recv(65536);
+          if (d.length === 0) break;
+          parts.push(d);
+        } catch (err) {
+          if (err instanceof SocketError && err.code === 'EAGAIN') break;
+          throw err;
+        }
+      }
+    } finally {
+      s.settimeout(was);
+    }
+    return Buffer.concat(parts);
+  }
+
+  it("newline on write: '\\r\\n' and '\\r' translate '\\n'; null, '' and '\\n' leave it (as CPython)", () => {
+    const text = 'a\nb\r\nc\rd\n';
+    const newlines = [null, '', '\n', '\r\n', '\r'] as const;
+    // Ours: [writing end, peer].
+    const pairs = newlines.map(() => {
+      const p = socketpair();
+      track(p[0]);
+      track(p[1]);
+      return p;
+    });
+    const script = `
+import json, socket, sys
+for i, nl in enumerate(json.loads(sys.argv[1])):
+    s = socket.socket(fileno=3 + i)
+    f = s.makefile('w', newline=nl)
+    f.write(${JSON.stringify(text)})
+    f.close()
+    s.close()
+`;
+    // socketpair() returns [a, b]; python writes on a (as fd 3 + i).
+    const ends = newlines.map(() => socketpair());
+    try {
+      const r = spawnSync('python3', ['-c', script, JSON.stringify(newlines)], {
+        stdio: ['ignore', 'pipe', 'pipe', ...ends.map(([a]) => a.fileno())],
+        encoding: 'utf8',
+        timeout: 20000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      newlines.forEach((nl, i) => {
+        const cpy = drain(ends[i]![1]).toString('latin1');
+        const [ours, peer] = pairs[i]!;
+        const f = ours.makefile('w', { newline: nl });
+        assert.equal(f.write(text), text.length);
+        f.close();
+        assert.equal(drain(peer).toString('latin1'), cpy, JSON.stringify(nl));
+      });
+    } finally {
+      for (const [a, c] of ends) {
+        a.close();
+        c.close();
+      }
+    }
+    // The exact bytes for CRLF.
+    const [x, y] = pairs[3]!;
+    const f = x.makefile('w', { newline: '\r\n' });
+    f.write('HELO example\nQUIT\n');
+    f.flush();
+    assert.equal(y.recv(100).toString(), 'HELO example\r\nQUIT\r\n');
+    f.close();
+  });
+
+  it('writes are buffered until flush() or close(): the peer sees nothing before', () => {
+    const [a, peer] = socketpair();
+    track(a);
+    track(peer);
+    peer.setblocking(false);
+    const f = a.makefile('wb');
+    assert.equal(f.write(Buffer.from('abc')), 3);
+    assert.equal(f.write(new Uint8Array([0x64, 0x65])), 2);
+    throwsSocketError(() => peer.recv(100), 'EAGAIN', 'recv');
+    f.flush();
+    assert.equal(peer.recv(100).toString(), 'abcde');
+    f.flush(); // nothing more
+    throwsSocketError(() => peer.recv(100), 'EAGAIN', 'recv');
+    f.write(Buffer.from('fgh'));
+    throwsSocketError(() => peer.recv(100), 'EAGAIN', 'recv');
+    f.close();
+    assert.equal(peer.recv(100).toString(), 'fgh');
+    // Text mode too.
+    const t = a.makefile('w');
+    assert.equal(t.write('héllo\n'), 6);
+    throwsSocketError(() => peer.recv(100), 'EAGAIN', 'recv');
+    t.flush();
+    assert.equal(peer.recv(100).toString(), 'héllo\n');
+    t.close();
+    // The caller may reuse its buffer after write(): the data was copied.
+    const w = a.makefile('wb');
+    const reused = Buffer.from('xyz');
+    w.write(reused);
+    reused.fill(0x21);
+    w.close();
+    assert.equal(peer.recv(100).toString(), 'xyz');
+  });
+
+  it('large writes are sent without flush()', () => {
+    const [a, peer] = socketpair();
+    track(a);
+    track(peer);
+    const f = a.makefile('wb');
+    const big = Buffer.alloc(20000, 0x5a);
+    assert.equal(f.write(big), 20000);
+    assert.deepEqual(drain(peer), big);
+    // A custom buffer size: 16 bytes.
+    const g = a.makefile('wb', { buffering: 16 });
+    g.write(Buffer.from('0123456789'));
+    assert.equal(drain(peer).length, 0);
+    g.write(Buffer.from('abcdefghijklmnopqrstuvwxyz'));
+    assert.equal(drain(peer).toString(), '0123456789abcdefghijklmnopqrstuvwxyz');
+    g.close();
+    f.close();
+  });
+
+  it('buffering 0 (binary only): every write is sent at once; reads are single recv()s', () => {
+    const [a, peer] = socketpair();
+    track(a);
+    track(peer);
+    const f = a.makefile('rwb', { buffering: 0 });
+    assert.equal(f.write(Buffer.from('now')), 3);
+    assert.equal(drain(peer).toString(), 'now');
+    peer.sendall('one');
+    assert.deepEqual(f.read(100), Buffer.from('one'));
+    f.close();
+    throwsCode(() => a.makefile('w', { buffering: 0 }), TypeError, 'ERR_INVALID_ARG_VALUE', /buffering/);
+    throwsCode(() => a.makefile('r', { buffering: 0 }), TypeError, 'ERR_INVALID_ARG_VALUE', /buffering/);
+    throwsCode(() => a.makefile('rb', { buffering: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE');
+  });
+
+  it("bad modes ('x', 'rr', '', 'rbx', 'b') are TypeErrors; reading a write-only file (and the reverse) too", () => {
+    // (CPython accepts 'rr' and '' as 'r', and 'b' as 'rb'; bsdsock is
+    // stricter, as lib/makefile.ts documents: each letter once, 'r' or 'w'.)
+    const [a, peer] = socketpair();
+    track(a);
+    track(peer);
+    for (const mode of ['x', 'rr', '', 'rbx', 'b', 'R', 'rt']) {
+      throwsCode(() => a.makefile(mode), TypeError, 'ERR_INVALID_ARG_VALUE', /'mode'/);
+    }
+    throwsCode(() => a.makefile(1 as unknown as string), TypeError, 'ERR_INVALID_ARG_VALUE');
+    throwsCode(() => a.makefile('r', null as unknown as object), TypeError, 'ERR_INVALID_ARG_TYPE');
+    throwsCode(() => a.makefile('r', { newline: 'x' as '\n' }), TypeError, 'ERR_INVALID_ARG_VALUE', /newline/);
+    throwsCode(() => a.makefile('r', { encoding: 'utf16le' as 'utf8' }), TypeError, 'ERR_INVALID_ARG_VALUE', /encoding/);
+    const w = a.makefile('wb');
+    throwsCode(() => w.read(), TypeError, 'ERR_INVALID_ARG_VALUE', /not opened for reading/);
+    throwsCode(() => w.write('text' as unknown as Buffer), TypeError, 'ERR_INVALID_ARG_TYPE');
+    w.close();
+    const r = a.makefile('r');
+    throwsCode(() => r.write('x'), TypeError, 'ERR_INVALID_ARG_VALUE', /not opened for writing/);
+    r.close();
+    throwsCode(() => r.read(), TypeError, 'ERR_INVALID_ARG_VALUE', /closed/);
+    // After a failed makefile() the socket closes at once (no file was counted).
+    const fd = a.fileno();
+    a.close();
+    assert.equal(fdIsOpen(fd), false);
+  });
+});
+
+// ---- timeouts ------------------------------------------------------------------
+
+describe('makefile: with a timeout', () => {
+  const track = sockets();
+
+  /** Expects `read` to fail as a read after a timeout does. */
+  function refused(read: () => unknown, what: string): void {
+    assert.throws(read, (err: unknown) => {
+      assert.ok(err instanceof SocketError && !(err instanceof SocketTimeoutError), `${what}: ${String(err)}`);
+      assert.equal(err.message, 'cannot read from timed out object', what);
+      return true;
+    });
+  }
+
+  const reads = (f: SocketFile): Array<[string, () => unknown]> => [
+    ['read()', () => f.read()],
+    ['readline()', () => f.readline()],
+    ['read(1)', () => f.read(1)],
+    ['readline(1)', () => f.readline(1)],
+    ['readlines()', () => f.readlines()],
+    ['iteration', () => [...f]],
+  ];
+
+  for (const mode of ['rb', 'r']) {
+    it(`${mode}, no data: readline times out (SocketTimeoutError, not before 0.2 s), then every read is refused`, () => {
+      const [a, peer] = socketpair();
+      track(a);
+      track(peer);
+      a.settimeout(0.2);
+      const f = a.makefile(mode);
+      try {
+        const t0 = performance.now();
+        assert.throws(
+          () => f.readline(),
+          (err: unknown) => {
+            assert.ok(err instanceof SocketTimeoutError, String(err));
+            assert.deepEqual([err.code, err.errno, err.syscall, err.message], ['ETIMEDOUT', errno.ETIMEDOUT, 'recv', 'timed out']);
+            return true;
+          },
+        );
+        assert.ok(since(t0) >= 0.2 - 0.002, `timed out after ${since(t0)} s`);
+        // Python's SocketIO: once timed out, the stream position is unknown,
+        // even when data arrives later.
+        peer.sendall('late\n');
+        for (const [what, read] of reads(f)) refused(read, what);
+      } finally {
+        f.close();
+      }
+      // The socket itself still works.
+      assert.equal(a.recv(100).toString(), 'late\n');
+    });
+
+    it(`${mode}, part of a line buffered before the timeout: every later read is refused, as CPython`, () => {
+      // CPython drops what the timed-out readline had buffered, so read(1)
+      // and readline(1) raise 'cannot read from timed out object' too; so
+      // does bsdsock, rather than return 'p' from its buffer.
+      const [a, peer] = socketpair();
+      track(a);
+      track(peer);
+      a.settimeout(0.2);
+      const f = a.makefile(mode);
+      try {
+        peer.sendall('partial line, no newline');
+        assert.throws(() => f.readline(), SocketTimeoutError);
+        peer.sendall('\nmore\n');
+        for (const [what, read] of reads(f)) refused(read, what);
+      } finally {
+        f.close();
+      }
+      assert.equal(a.recv(100).toString(), '\nmore\n');
+    });
+  }
+
+  it('CPython: the same message after a timeout, with or without buffered data', () => {
+    const r = spawnSync(
+      'python3',
+      [
+        '-c',
+        `
+import socket
+for data in (b'', b'partial line, no newline'):
+    a, b = socket.socketpair()
+    a.settimeout(0.05)
+    f = a.makefile('rb')
+    b.sendall(data)
+    try:
+        f.readline()
+    except TimeoutError as e:
+        print('timeout:', e)
+    b.sendall(b'\\nmore\\n')
+    try:
+        f.read(1)
+    except OSError as e:
+        print(type(e).__name__, e.errno, e)
+    f.close(); a.close(); b.close()
+`,
+      ],
+      { encoding: 'utf8', timeout: 20000 },
+    );
+    assert.equal(r.stdout, 'timeout: timed out\nOSError None cannot read from timed out object\n'.repeat(2), r.stderr);
+  });
+
+  it('data that arrives within the timeout is read normally', () => {
+    const [a, peer] = socketpair();
+    track(a);
+    track(peer);
+    a.settimeout(5);
+    const f = a.makefile('r');
+    peer.sendall('ready\n');
+    assert.equal(f.readline(), 'ready\n');
+    f.close();
+  });
+});
+
+// ---- close ------------------------------------------------------------------
+
+describe('makefile: closing the socket while a file is open', () => {
+  it('is deferred until the file is closed (fileno stays, fd open), then the fd is closed', () => {
+    const [a, peer] = socketpair();
+    try {
+      const fd = a.fileno();
+      const f = a.makefile('rb');
+      a.close();
+      assert.equal(a.fileno(), fd);
+      assert.equal(fdIsOpen(fd), true);
+      // The file still reads.
+      peer.sendall('still here\n');
+      assert.deepEqual(f.readline(), Buffer.from('still here\n'));
+      assert.equal(f.fileno(), fd);
+      f.close();
+      assert.equal(f.closed, true);
+      assert.equal(a.fileno(), -1);
+      assert.equal(fdIsOpen(fd), false);
+      // The peer sees EOF.
+      assert.deepEqual(peer.recv(10), Buffer.alloc(0));
+      // Closing again is a no-op; makefile() on the closed socket is EBADF.
+      f.close();
+      a.close();
+      throwsSocketError(() => a.makefile('r'), 'EBADF', 'makefile');
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
+  it('with two files: the fd closes when the last one does; a write file flushes on close', () => {
+    const [a, peer] = socketpair();
+    try {
+      const fd = a.fileno();
+      const r = a.makefile('r');
+      const w = a.makefile('w');
+      w.write('bye\n');
+      a.close();
+      r.close();
+      assert.equal(fdIsOpen(fd), true);
+      assert.equal(a.fileno(), fd);
+      w.close();
+      assert.equal(fdIsOpen(fd), false);
+      assert.equal(a.fileno(), -1);
+      assert.equal(peer.recv(100).toString(), 'bye\n');
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
+  it('`using` closes the file; the socket stays open when it was not closed', () => {
+    const [a, peer] = socketpair();
+    try {
+      let file: SocketFile | null = null;
+      {
+        using f = a.makefile('wb');
+        file = f;
+        f.write(Buffer.from('x'));
+      }
+      assert.equal(file.closed, true);
+      assert.equal(peer.recv(10).toString(), 'x');
+      assert.notEqual(a.fileno(), -1);
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+});
