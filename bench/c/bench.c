@@ -1,0 +1,306 @@
+/*
+ * The C reference of bsdsock's benchmarks: the same workloads, written the
+ * way a careful C programmer would, so every other implementation can be
+ * measured as a ratio to it in the same run. Built with `cc -O2` by
+ * bench/run.ts when a compiler is present.
+ *
+ * The wire protocol (bench/README.md; every implementation speaks it, so any
+ * client can talk to any server):
+ *
+ *   pingpong  stream; the client sends 64-byte messages one at a time and
+ *             waits for each to come back whole; the server echoes. EOF ends.
+ *   bulk      stream; the client sends N bytes in 64 KiB chunks, then
+ *             shuts down its write side; the server counts what it reads (into
+ *             one reused buffer) and answers with the count, 8 bytes LE.
+ *   dgram     datagrams of 64 bytes; first byte 'D' for data, 'E' to end. On
+ *             'E' the server answers the sender with the count of 'D's it
+ *             received, 8 bytes LE. The client repeats 'E' until answered.
+ *
+ * Usage:
+ *   bench server <pingpong|bulk|dgram> <tcp|udp|unix> [unix path]
+ *       prints "ready <port|path>", serves one client, exits
+ *   bench client <pingpong|bulk|dgram> <tcp|udp|unix> <port|path> <count>
+ *       count: round trips, bytes, or datagrams; prints one JSON line:
+ *       {"ops":..,"bytes":..,"seconds":..,"lost":..}
+ *   bench overhead <count>
+ *       ns per call of getsockopt(SO_TYPE) and of a would-block recv
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MSG 64
+#define CHUNK 65536
+
+static void die(const char *what) {
+  perror(what);
+  exit(1);
+}
+
+static double now(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+typedef struct {
+  struct sockaddr_storage ss;
+  socklen_t len;
+} addr_t;
+
+static addr_t make_addr(const char *transport, const char *where) {
+  addr_t a;
+  memset(&a, 0, sizeof a);
+  if (strcmp(transport, "unix") == 0) {
+    struct sockaddr_un *un = (struct sockaddr_un *)&a.ss;
+    un->sun_family = AF_UNIX;
+    strncpy(un->sun_path, where, sizeof un->sun_path - 1);
+    a.len = sizeof *un;
+  } else {
+    struct sockaddr_in *in = (struct sockaddr_in *)&a.ss;
+    in->sin_family = AF_INET;
+    in->sin_port = htons((uint16_t)atoi(where));
+    in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.len = sizeof *in;
+  }
+  return a;
+}
+
+static int make_socket(const char *workload, const char *transport) {
+  int family = strcmp(transport, "unix") == 0 ? AF_UNIX : AF_INET;
+  int type = strcmp(workload, "dgram") == 0 ? SOCK_DGRAM : SOCK_STREAM;
+  int fd = socket(family, type | SOCK_CLOEXEC, 0);
+  if (fd < 0) die("socket");
+  return fd;
+}
+
+static void nodelay(int fd, const char *transport) {
+  int one = 1;
+  if (strcmp(transport, "tcp") == 0 && setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
+    die("TCP_NODELAY");
+}
+
+/* Reads exactly n bytes; 0 at EOF before any, 1 when done. */
+static int read_exact(int fd, char *buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r = recv(fd, buf + got, n - got, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      die("recv");
+    }
+    if (r == 0) {
+      if (got == 0) return 0;
+      fprintf(stderr, "short message\n");
+      exit(1);
+    }
+    got += (size_t)r;
+  }
+  return 1;
+}
+
+static void send_all(int fd, const char *buf, size_t n) {
+  while (n > 0) {
+    ssize_t r = send(fd, buf, n, MSG_NOSIGNAL);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      die("send");
+    }
+    buf += r;
+    n -= (size_t)r;
+  }
+}
+
+static void put_u64(char *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const char *p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; i++) v |= (uint64_t)(unsigned char)p[i] << (8 * i);
+  return v;
+}
+
+static int server(const char *workload, const char *transport, const char *path) {
+  int fd = make_socket(workload, transport);
+  addr_t a = make_addr(transport, strcmp(transport, "unix") == 0 ? path : "0");
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (strcmp(workload, "dgram") == 0) {
+    int big = 8 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  }
+  if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) die("bind");
+  if (strcmp(transport, "unix") == 0) {
+    printf("ready %s\n", path);
+  } else {
+    struct sockaddr_in in;
+    socklen_t len = sizeof in;
+    getsockname(fd, (struct sockaddr *)&in, &len);
+    printf("ready %d\n", ntohs(in.sin_port));
+  }
+  fflush(stdout);
+
+  char buf[CHUNK];
+  if (strcmp(workload, "dgram") == 0) {
+    uint64_t count = 0;
+    for (;;) {
+      struct sockaddr_storage from;
+      socklen_t flen = sizeof from;
+      ssize_t r = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        die("recvfrom");
+      }
+      if (r > 0 && buf[0] == 'D') {
+        count++;
+      } else if (r > 0 && buf[0] == 'E') {
+        char reply[8];
+        put_u64(reply, count);
+        if (sendto(fd, reply, 8, 0, (struct sockaddr *)&from, flen) < 0) die("sendto");
+        break;
+      }
+    }
+    close(fd);
+    return 0;
+  }
+
+  if (listen(fd, 16) < 0) die("listen");
+  int c = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
+  if (c < 0) die("accept");
+  nodelay(c, transport);
+  if (strcmp(workload, "pingpong") == 0) {
+    while (read_exact(c, buf, MSG)) send_all(c, buf, MSG);
+  } else {
+    uint64_t total = 0;
+    for (;;) {
+      ssize_t r = recv(c, buf, sizeof buf, 0);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        die("recv");
+      }
+      if (r == 0) break;
+      total += (uint64_t)r;
+    }
+    char reply[8];
+    put_u64(reply, total);
+    send_all(c, reply, 8);
+  }
+  close(c);
+  close(fd);
+  return 0;
+}
+
+static int client(const char *workload, const char *transport, const char *where, uint64_t count) {
+  int fd = make_socket(workload, transport);
+  addr_t a = make_addr(transport, where);
+  char buf[CHUNK];
+  memset(buf, 'D', sizeof buf);
+  double t0, t1;
+  uint64_t ops = count, bytes = 0, lost = 0;
+
+  if (strcmp(workload, "dgram") == 0) {
+    if (strcmp(transport, "unix") == 0) {
+      struct sockaddr_un me = {.sun_family = AF_UNIX};
+      if (bind(fd, (struct sockaddr *)&me, sizeof(sa_family_t)) < 0) die("autobind");
+    }
+    t0 = now();
+    for (uint64_t i = 0; i < count; i++) {
+      while (sendto(fd, buf, MSG, 0, (struct sockaddr *)&a.ss, a.len) < 0) {
+        if (errno != EINTR && errno != ENOBUFS) die("sendto");
+      }
+    }
+    struct timeval tv = {0, 200000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    char end = 'E', reply[8];
+    ssize_t r = -1;
+    for (int tries = 0; tries < 50 && r != 8; tries++) {
+      if (sendto(fd, &end, 1, 0, (struct sockaddr *)&a.ss, a.len) < 0) die("sendto");
+      r = recv(fd, reply, 8, 0);
+    }
+    t1 = now();
+    if (r != 8) die("no answer");
+    uint64_t got = get_u64(reply);
+    ops = got;
+    lost = count - got;
+    bytes = got * MSG;
+  } else {
+    if (connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) die("connect");
+    nodelay(fd, transport);
+    if (strcmp(workload, "pingpong") == 0) {
+      uint64_t warm = count / 10;
+      for (uint64_t i = 0; i < warm; i++) {
+        send_all(fd, buf, MSG);
+        read_exact(fd, buf, MSG);
+      }
+      t0 = now();
+      for (uint64_t i = 0; i < count; i++) {
+        send_all(fd, buf, MSG);
+        read_exact(fd, buf, MSG);
+      }
+      t1 = now();
+      bytes = count * MSG;
+    } else {
+      t0 = now();
+      uint64_t left = count;
+      while (left > 0) {
+        size_t n = left < CHUNK ? (size_t)left : CHUNK;
+        send_all(fd, buf, n);
+        left -= n;
+      }
+      shutdown(fd, SHUT_WR);
+      char reply[8];
+      if (!read_exact(fd, reply, 8)) die("no count");
+      t1 = now();
+      if (get_u64(reply) != count) {
+        fprintf(stderr, "server counted %llu, sent %llu\n", (unsigned long long)get_u64(reply),
+                (unsigned long long)count);
+        return 1;
+      }
+      bytes = count;
+      ops = (count + CHUNK - 1) / CHUNK;
+    }
+  }
+  close(fd);
+  printf("{\"ops\":%llu,\"bytes\":%llu,\"seconds\":%.9f,\"lost\":%llu}\n", (unsigned long long)ops,
+         (unsigned long long)bytes, t1 - t0, (unsigned long long)lost);
+  return 0;
+}
+
+static int overhead(uint64_t n) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
+  char buf[MSG];
+  int v;
+  socklen_t l;
+  double t0 = now();
+  for (uint64_t i = 0; i < n; i++) {
+    l = sizeof v;
+    if (getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &l) < 0) die("getsockopt");
+  }
+  double t1 = now();
+  for (uint64_t i = 0; i < n; i++) {
+    if (recv(sv[0], buf, sizeof buf, 0) != -1 || errno != EAGAIN) die("recv");
+  }
+  double t2 = now();
+  printf("{\"getsockopt\":%.3f,\"recvWouldBlock\":%.3f}\n", (t1 - t0) / n * 1e9, (t2 - t1) / n * 1e9);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "overhead") == 0) return overhead(strtoull(argv[2], NULL, 10));
+  if (argc >= 4 && strcmp(argv[1], "server") == 0) return server(argv[2], argv[3], argc > 4 ? argv[4] : "");
+  if (argc >= 6 && strcmp(argv[1], "client") == 0)
+    return client(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
+  fprintf(stderr, "usage: see the comment at the top of bench/c/bench.c\n");
+  return 2;
+}

@@ -1,0 +1,53 @@
+// Shared by the TypeScript implementations of the benchmark protocol
+// (bench/c/bench.c describes it): argument parsing and the result line.
+
+export const MSG = 64;
+export const CHUNK = 65536;
+
+export type Workload = 'pingpong' | 'bulk' | 'dgram';
+export type Transport = 'tcp' | 'udp' | 'unix';
+
+export interface Args {
+  role: 'server' | 'client' | 'overhead';
+  workload: Workload;
+  transport: Transport;
+  /** server: the AF_UNIX path; client: the port or path to reach. */
+  where: string;
+  count: number;
+}
+
+export function parseArgs(argv: string[]): Args {
+  const [role, a, b, c, d] = argv;
+  if (role === 'overhead') return { role, workload: 'pingpong', transport: 'tcp', where: '', count: Number(a) };
+  if ((role !== 'server' && role !== 'client') || !a || !b) {
+    process.stderr.write('usage: <impl> server <workload> <transport> [path] | client <workload> <transport> <port|path> <count>\n');
+    process.exit(2);
+  }
+  return { role, workload: a as Workload, transport: b as Transport, where: c ?? '', count: Number(d ?? 0) };
+}
+
+/** The one JSON line a client prints. */
+export function report(ops: number, bytes: number, seconds: number, lost = 0): void {
+  process.stdout.write(`${JSON.stringify({ ops, bytes, seconds, lost })}\n`);
+}
+
+export function ready(where: string | number): void {
+  process.stdout.write(`ready ${where}\n`);
+}
+
+export function unsupported(why: string): never {
+  process.stdout.write(`${JSON.stringify({ unsupported: why })}\n`);
+  process.exit(0);
+}
+
+export function putU64(value: number): Buffer {
+  const b = Buffer.alloc(8);
+  b.writeBigUInt64LE(BigInt(value));
+  return b;
+}
+
+export function getU64(b: Buffer): number {
+  return Number(b.readBigUInt64LE(0));
+}
+
+export const now = (): number => performance.now() / 1000;

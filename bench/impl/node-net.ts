@@ -1,0 +1,146 @@
+// Node's own modules, as a Node programmer writes them: net for streams
+// (with noDelay, since Nagle would dominate a ping-pong), dgram for UDP.
+// Node has no AF_UNIX datagram sockets.
+
+import dgram = require('node:dgram');
+import net = require('node:net');
+
+import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, unsupported } from './common';
+
+const args = parseArgs(process.argv.slice(2));
+
+function streamServer(): void {
+  const srv = net.createServer({ noDelay: true }, (c) => {
+    srv.close();
+    if (args.workload === 'pingpong') {
+      // Echo every complete 64-byte message; keep a partial one for later.
+      let pending: Buffer = Buffer.alloc(0);
+      c.on('data', (d: Buffer) => {
+        pending = pending.length === 0 ? d : Buffer.concat([pending, d]);
+        const whole = pending.length - (pending.length % MSG);
+        if (whole > 0) {
+          c.write(pending.subarray(0, whole));
+          pending = pending.subarray(whole);
+        }
+      });
+      c.on('end', () => c.end());
+    } else {
+      let total = 0;
+      c.on('data', (d: Buffer) => {
+        total += d.length;
+      });
+      c.on('end', () => c.end(putU64(total)));
+    }
+  });
+  const onListening = () => ready(args.transport === 'unix' ? args.where : (srv.address() as net.AddressInfo).port);
+  if (args.transport === 'unix') srv.listen(args.where, onListening);
+  else srv.listen(0, '127.0.0.1', onListening);
+}
+
+function streamClient(): void {
+  const c =
+    args.transport === 'unix' ? net.connect(args.where) : net.connect({ port: Number(args.where), host: '127.0.0.1', noDelay: true });
+  const count = args.count;
+  c.on('connect', () => {
+    if (args.workload === 'pingpong') {
+      const msg = Buffer.alloc(MSG, 'D');
+      const warm = Math.floor(count / 10);
+      let done = 0;
+      let got = 0;
+      let t0 = 0;
+      c.on('data', (d: Buffer) => {
+        got += d.length;
+        while (got >= MSG) {
+          got -= MSG;
+          done++;
+          if (done === warm) t0 = now();
+          if (done === warm + count) {
+            report(count, count * MSG, now() - t0);
+            c.end();
+            return;
+          }
+          c.write(msg);
+        }
+      });
+      if (warm === 0) t0 = now();
+      c.write(msg);
+    } else {
+      const chunk = Buffer.alloc(CHUNK, 'D');
+      const t0 = now();
+      let left = count;
+      const pump = () => {
+        while (left > 0) {
+          const n = Math.min(left, CHUNK);
+          left -= n;
+          if (!c.write(n === CHUNK ? chunk : chunk.subarray(0, n))) return void c.once('drain', pump);
+        }
+        c.end();
+      };
+      let reply: Buffer = Buffer.alloc(0);
+      c.on('data', (d: Buffer) => {
+        reply = Buffer.concat([reply, d]);
+      });
+      c.on('end', () => {
+        const t1 = now();
+        if (getU64(reply) !== count) throw new Error(`server counted ${getU64(reply)}, sent ${count}`);
+        report(Math.ceil(count / CHUNK), count, t1 - t0);
+      });
+      pump();
+    }
+  });
+}
+
+function dgramServer(): void {
+  const s = dgram.createSocket({ type: 'udp4', recvBufferSize: 8 << 20 });
+  let count = 0;
+  s.on('message', (m, rinfo) => {
+    if (m[0] === 0x44) count++;
+    else if (m[0] === 0x45) s.send(putU64(count), rinfo.port, rinfo.address, () => s.close());
+  });
+  s.bind(0, '127.0.0.1', () => ready(s.address().port));
+}
+
+function dgramClient(): void {
+  const s = dgram.createSocket('udp4');
+  const port = Number(args.where);
+  const msg = Buffer.alloc(MSG, 'D');
+  const count = args.count;
+  const t0 = now();
+  let sent = 0;
+  let timer: NodeJS.Timeout | undefined;
+  s.on('message', (m) => {
+    clearInterval(timer);
+    const got = getU64(m);
+    report(got, got * MSG, now() - t0, count - got);
+    s.close();
+  });
+  // Node queues sends: keep a bounded number in flight, as a real program must.
+  const pump = () => {
+    let inFlight = 0;
+    const next = () => {
+      while (sent < count && inFlight < 64) {
+        sent++;
+        inFlight++;
+        s.send(msg, port, '127.0.0.1', () => {
+          inFlight--;
+          if (sent < count) next();
+          else if (inFlight === 0) finish();
+        });
+      }
+    };
+    next();
+  };
+  let tries = 0;
+  const finish = () => {
+    s.send('E', port, '127.0.0.1');
+    timer = setInterval(() => {
+      if (++tries >= 50) throw new Error('no answer');
+      s.send('E', port, '127.0.0.1');
+    }, 200);
+  };
+  s.bind(0, '127.0.0.1', pump);
+}
+
+if (args.workload === 'dgram' && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
+if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();
+else (args.role === 'server' ? streamServer : streamClient)();

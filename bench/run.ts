@@ -1,0 +1,423 @@
+// `npm run bench [-- --quick] [-- --rounds N] [-- --only pingpong,bulk,dgram,overhead]`
+//
+// Runs every workload over every transport with every implementation — C
+// (the reference), bsdsock sync, bsdsock async, Node's net/dgram, CPython's
+// socket module — each as a client and a server in two processes speaking
+// the protocol of bench/c/bench.c. Method:
+//
+//   * client and server are pinned to the same CPU with taskset when it is
+//     there: on a small VM a wake-up across CPUs costs ~30 µs and would hide
+//     every difference between implementations;
+//   * one warm-up run per implementation and case, not counted;
+//   * implementations interleaved (A B C A B C ...) for every round, so that
+//     drift in the machine's speed hits all of them alike;
+//   * medians with min-max, and every result as a ratio to C's median in the
+//     same run.
+//
+// Output: a table on stdout, bench/results/<timestamp>.json (every run) and
+// latest.json, and an SVG chart of the ratios (bench/results/latest.svg;
+// `--publish` also copies chart and JSON to docs/ for the README).
+
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs = require('node:fs');
+import os = require('node:os');
+import path = require('node:path');
+import readline = require('node:readline');
+
+const ROOT = path.join(__dirname, '..');
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const QUICK = flag('quick');
+const ROUNDS = Number(option('rounds') ?? (QUICK ? 3 : 5));
+const ONLY = (option('only') ?? 'pingpong,bulk,dgram,overhead').split(',');
+
+type Workload = 'pingpong' | 'bulk' | 'dgram';
+interface Case {
+  workload: Workload;
+  transport: 'tcp' | 'udp' | 'unix';
+  count: number;
+}
+
+const CASES: Case[] = [
+  { workload: 'pingpong', transport: 'tcp', count: QUICK ? 10_000 : 100_000 },
+  { workload: 'pingpong', transport: 'unix', count: QUICK ? 10_000 : 100_000 },
+  { workload: 'bulk', transport: 'tcp', count: QUICK ? 128 << 20 : 1 << 30 },
+  { workload: 'bulk', transport: 'unix', count: QUICK ? 128 << 20 : 1 << 30 },
+  { workload: 'dgram', transport: 'udp', count: QUICK ? 50_000 : 500_000 },
+  { workload: 'dgram', transport: 'unix', count: QUICK ? 50_000 : 500_000 },
+].filter((c) => ONLY.includes(c.workload)) as Case[];
+
+// ---- the machine -------------------------------------------------------------
+
+function has(cmd: string, args: string[] = ['--version']): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+function version(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return r.status === 0 ? (r.stdout || r.stderr).trim().split('\n')[0]! : 'absent';
+}
+
+const CPUS = os.cpus();
+const PIN_CPU = CPUS.length - 1;
+const PINNED = process.platform === 'linux' && has('taskset', ['-c', String(PIN_CPU), 'true']);
+const CC = ['cc', 'gcc', 'clang'].find((c) => has(c)) ?? null;
+const PYTHON = has('python3') ? 'python3' : null;
+
+function buildC(): string | null {
+  if (CC === null) return null;
+  const src = path.join(ROOT, 'bench', 'c', 'bench.c');
+  const bin = path.join(ROOT, 'bench', 'c', 'bin', 'bench');
+  fs.mkdirSync(path.dirname(bin), { recursive: true });
+  if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
+    const r = spawnSync(CC, ['-O2', '-o', bin, src], { stdio: 'inherit' });
+    if (r.status !== 0) return null;
+  }
+  return bin;
+}
+
+interface Impl {
+  name: string;
+  label: string;
+  cmd: string[];
+}
+
+function implementations(): Impl[] {
+  const tsx = (file: string) => [process.execPath, '--require', 'tsx/cjs', path.join(ROOT, 'bench', 'impl', file)];
+  const list: Impl[] = [];
+  const c = buildC();
+  if (c !== null) list.push({ name: 'c', label: 'C', cmd: [c] });
+  list.push({ name: 'sync', label: 'bsdsock sync', cmd: tsx('bsdsock-sync.ts') });
+  list.push({ name: 'async', label: 'bsdsock async', cmd: tsx('bsdsock-async.ts') });
+  list.push({ name: 'node', label: 'Node net/dgram', cmd: tsx('node-net.ts') });
+  if (PYTHON !== null) list.push({ name: 'python', label: 'CPython socket', cmd: [PYTHON, path.join(ROOT, 'bench', 'impl', 'python.py')] });
+  return list;
+}
+
+// ---- one run -------------------------------------------------------------------
+
+interface Result {
+  ops: number;
+  bytes: number;
+  seconds: number;
+  lost: number;
+}
+
+function pin(cmd: string[]): string[] {
+  return PINNED ? ['taskset', '-c', String(PIN_CPU), ...cmd] : cmd;
+}
+
+function start(cmd: string[]): ChildProcess {
+  const [file, ...args] = pin(cmd);
+  return spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: ROOT });
+}
+
+function firstLine(child: ChildProcess, what: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    const rl = readline.createInterface({ input: child.stdout! });
+    const timer = setTimeout(() => reject(new Error(`${what}: no output after ${timeoutMs} ms`)), timeoutMs);
+    rl.once('line', (line) => {
+      clearTimeout(timer);
+      resolve(line);
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${what} exited (${code}) without output: ${stderr.trim()}`));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+async function runOnce(impl: Impl, c: Case): Promise<Result | 'unsupported'> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-bench-'));
+  const sockPath = path.join(dir, 's');
+  const server = start([...impl.cmd, 'server', c.workload, c.transport, sockPath]);
+  const timeout = QUICK ? 60_000 : 180_000;
+  let client: ChildProcess | null = null;
+  try {
+    const ready = await firstLine(server, `${impl.name} server`, 30_000);
+    if (ready.startsWith('{')) return 'unsupported';
+    const where = ready.replace(/^ready /, '');
+    client = start([...impl.cmd, 'client', c.workload, c.transport, where, String(c.count)]);
+    const line = await firstLine(client, `${impl.name} client`, timeout);
+    const parsed = JSON.parse(line) as Result | { unsupported: string };
+    if ('unsupported' in parsed) return 'unsupported';
+    await Promise.all([exited(client), exited(server)]);
+    return parsed;
+  } finally {
+    // End only what this run started, by PID.
+    for (const p of [client, server]) if (p && p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+    await Promise.all([client, server].map((p) => (p ? exited(p) : undefined)));
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---- measures -------------------------------------------------------------------
+
+/** The number a case is judged by: higher is better. */
+function metric(c: Case, r: Result): number {
+  return c.workload === 'bulk' ? r.bytes / r.seconds / 1e9 : r.ops / r.seconds;
+}
+
+function unit(c: Case): string {
+  return c.workload === 'bulk' ? 'GB/s' : c.workload === 'pingpong' ? 'round trips/s' : 'messages/s';
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+function fmt(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)}M`;
+  if (x >= 1e4) return `${(x / 1e3).toFixed(1)}k`;
+  if (x >= 100) return x.toFixed(0);
+  return x.toFixed(x >= 10 ? 1 : 3);
+}
+
+interface Summary {
+  case: string;
+  unit: string;
+  impl: string;
+  median: number;
+  min: number;
+  max: number;
+  ratioToC: number | null;
+  usPerOp?: number;
+  lost?: number;
+}
+
+// ---- overhead -----------------------------------------------------------------
+
+interface Overhead {
+  impl: string;
+  getsockopt: number;
+  recvWouldBlock: number;
+}
+
+async function overheadRuns(impls: Impl[]): Promise<Overhead[]> {
+  const n = QUICK ? 500_000 : 2_000_000;
+  const out: Overhead[] = [];
+  const which = impls.filter((i) => i.name === 'c' || i.name === 'sync');
+  for (let round = 0; round < ROUNDS + 1; round++) {
+    for (const impl of which) {
+      const child = start([...impl.cmd, 'overhead', String(n)]);
+      const line = await firstLine(child, `${impl.name} overhead`, 60_000);
+      await exited(child);
+      if (round > 0) out.push({ impl: impl.name, ...(JSON.parse(line) as Omit<Overhead, 'impl'>) });
+    }
+  }
+  return out;
+}
+
+// ---- the chart ------------------------------------------------------------------
+
+function escape(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+function chart(summaries: Summary[], caption: string): string {
+  const cases = [...new Set(summaries.map((s) => s.case))];
+  const impls = ['sync', 'async', 'node', 'python'];
+  const colors: Record<string, string> = { sync: '#1f77b4', async: '#2ca02c', node: '#ff7f0e', python: '#9467bd' };
+  const labels: Record<string, string> = { sync: 'bsdsock sync', async: 'bsdsock async', node: 'Node net/dgram', python: 'CPython socket' };
+  const barH = 14;
+  const groupH = impls.length * barH + 18;
+  const left = 150;
+  const width = 760;
+  const plotW = width - left - 70;
+  const top = 58;
+  const height = top + cases.length * groupH + 50;
+  const maxRatio = Math.max(1.2, ...summaries.map((s) => s.ratioToC ?? 0));
+  const x = (r: number) => left + (r / maxRatio) * plotW;
+  const parts: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="20" font-size="15" font-weight="bold">bsdsock benchmarks: throughput as a ratio to C (higher is better)</text>`,
+    `<text x="${left}" y="38" fill="#555">${escape(caption)}</text>`,
+  ];
+  for (let t = 0; t <= maxRatio + 1e-9; t += 0.25) {
+    parts.push(`<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${height - 40}" stroke="${t === 1 ? '#000' : '#ddd'}"/>`);
+    parts.push(`<text x="${x(t)}" y="${height - 26}" text-anchor="middle" fill="#555">${t.toFixed(2)}</text>`);
+  }
+  parts.push(`<text x="${x(1)}" y="${top - 10}" text-anchor="middle">C = 1</text>`);
+  cases.forEach((name, ci) => {
+    const y0 = top + ci * groupH;
+    parts.push(`<text x="${left - 8}" y="${y0 + (impls.length * barH) / 2 + 4}" text-anchor="end">${escape(name)}</text>`);
+    impls.forEach((impl, ii) => {
+      const s = summaries.find((q) => q.case === name && q.impl === impl);
+      const y = y0 + ii * barH;
+      if (!s || s.ratioToC === null) {
+        parts.push(`<text x="${left + 4}" y="${y + barH - 3}" fill="#999">${labels[impl]}: n/a</text>`);
+        return;
+      }
+      parts.push(`<rect x="${left}" y="${y}" width="${x(s.ratioToC) - left}" height="${barH - 2}" fill="${colors[impl]}"/>`);
+      parts.push(`<text x="${x(s.ratioToC) + 4}" y="${y + barH - 3}">${s.ratioToC.toFixed(2)}</text>`);
+    });
+  });
+  const ly = height - 10;
+  impls.forEach((impl, i) => {
+    const lx = left + i * 140;
+    parts.push(`<rect x="${lx}" y="${ly - 10}" width="12" height="10" fill="${colors[impl]}"/>`);
+    parts.push(`<text x="${lx + 16}" y="${ly}">${labels[impl]}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n');
+}
+
+// ---- targets ---------------------------------------------------------------------
+
+interface Target {
+  what: string;
+  impl: string;
+  cases: string[];
+  against: 'c' | 'node';
+  min: number;
+}
+
+const TARGETS: Target[] = [
+  { what: 'sync ping-pong', impl: 'sync', cases: ['pingpong tcp', 'pingpong unix'], against: 'c', min: 0.9 },
+  { what: 'sync bulk', impl: 'sync', cases: ['bulk tcp', 'bulk unix'], against: 'c', min: 0.95 },
+  { what: 'sync datagram rate', impl: 'sync', cases: ['dgram udp', 'dgram unix'], against: 'c', min: 0.9 },
+  { what: 'async ping-pong', impl: 'async', cases: ['pingpong tcp', 'pingpong unix'], against: 'node', min: 1.5 },
+  { what: 'async bulk', impl: 'async', cases: ['bulk tcp', 'bulk unix'], against: 'node', min: 2 },
+  { what: 'async datagram rate', impl: 'async', cases: ['dgram udp'], against: 'node', min: 2 },
+];
+
+// ---- main -------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const impls = implementations();
+  const started = new Date();
+  const machine = {
+    cpu: CPUS[0]?.model ?? 'unknown',
+    cpus: CPUS.length,
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    python: PYTHON ? version(PYTHON, ['--version']) : 'absent',
+    cc: CC ? version(CC, ['--version']) : 'absent',
+    bsdsock: (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+  };
+  process.stdout.write(
+    `bsdsock benchmarks, ${started.toISOString()}\n${machine.cpu}, ${machine.cpus} CPUs, ${machine.kernel}, Node ${machine.node}, ${machine.python}\n` +
+      `${PINNED ? `client and server pinned to CPU ${PIN_CPU} (taskset)` : 'NOT pinned (no taskset): cross-CPU wake-ups inflate latencies'}; ` +
+      `${ROUNDS} rounds, implementations interleaved${CC ? '' : '; no C compiler: no C reference, no ratios'}\n\n`,
+  );
+  const runs: Array<{ case: string; impl: string; round: number; result: Result }> = [];
+  const unsupported = new Set<string>();
+  for (const c of CASES) {
+    const name = `${c.workload} ${c.transport}`;
+    process.stdout.write(`${name}: warm-up`);
+    for (let round = 0; round <= ROUNDS; round++) {
+      for (const impl of impls) {
+        if (unsupported.has(`${name}/${impl.name}`)) continue;
+        const r = await runOnce(impl, round === 0 ? { ...c, count: Math.max(1, Math.floor(c.count / 10)) } : c);
+        if (r === 'unsupported') unsupported.add(`${name}/${impl.name}`);
+        else if (round > 0) runs.push({ case: name, impl: impl.name, round, result: r });
+      }
+      process.stdout.write(round === 0 ? ', round' : ` ${round}`);
+    }
+    process.stdout.write('\n');
+  }
+
+  const summaries: Summary[] = [];
+  for (const c of CASES) {
+    const name = `${c.workload} ${c.transport}`;
+    const cMedian = (() => {
+      const xs = runs.filter((r) => r.case === name && r.impl === 'c').map((r) => metric(c, r.result));
+      return xs.length ? median(xs) : null;
+    })();
+    for (const impl of impls) {
+      const mine = runs.filter((r) => r.case === name && r.impl === impl.name);
+      if (mine.length === 0) continue;
+      const xs = mine.map((r) => metric(c, r.result));
+      const m = median(xs);
+      const s: Summary = {
+        case: name,
+        unit: unit(c),
+        impl: impl.name,
+        median: m,
+        min: Math.min(...xs),
+        max: Math.max(...xs),
+        ratioToC: cMedian ? m / cMedian : null,
+      };
+      if (c.workload === 'pingpong') s.usPerOp = 1e6 / m;
+      if (c.workload === 'dgram') s.lost = median(mine.map((r) => r.result.lost));
+      summaries.push(s);
+    }
+  }
+
+  const overhead = ONLY.includes('overhead') ? await overheadRuns(impls) : [];
+
+  // ---- the table
+  const label = (n: string) => impls.find((i) => i.name === n)?.label ?? n;
+  const rows: string[][] = [['case', 'implementation', 'median', 'min-max', 'unit', 'x C', 'notes']];
+  for (const s of summaries) {
+    const notes = [s.usPerOp !== undefined ? `${s.usPerOp.toFixed(2)} µs/round trip` : '', s.lost ? `${s.lost} lost` : '']
+      .filter(Boolean)
+      .join(', ');
+    rows.push([s.case, label(s.impl), fmt(s.median), `${fmt(s.min)}-${fmt(s.max)}`, s.unit, s.ratioToC === null ? '-' : s.ratioToC.toFixed(2), notes]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  process.stdout.write(`\n${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n')}\n`);
+
+  if (overhead.length) {
+    const byImpl = (impl: string, key: 'getsockopt' | 'recvWouldBlock') => median(overhead.filter((o) => o.impl === impl).map((o) => o[key]));
+    process.stdout.write('\nbinding overhead (ns per call, median):\n');
+    for (const key of ['getsockopt', 'recvWouldBlock'] as const) {
+      const c = byImpl('c', key);
+      const b = byImpl('sync', key);
+      process.stdout.write(`  ${key.padEnd(15)} C ${c.toFixed(1)}  bsdsock ${b.toFixed(1)}  over C ${(b - c).toFixed(1)}\n`);
+    }
+  }
+
+  process.stdout.write('\ntargets:\n');
+  for (const t of TARGETS) {
+    for (const name of t.cases) {
+      const s = summaries.find((q) => q.case === name && q.impl === t.impl);
+      const base = summaries.find((q) => q.case === name && q.impl === t.against);
+      if (!s || !base) continue;
+      const ratio = s.median / base.median;
+      const ok = ratio >= t.min;
+      process.stdout.write(`  ${ok ? 'met   ' : 'MISSED'} ${t.what} (${name}): ${ratio.toFixed(2)} x ${t.against === 'c' ? 'C' : 'Node'} (target >= ${t.min})\n`);
+    }
+  }
+  if (overhead.length) {
+    const over = median(overhead.filter((o) => o.impl === 'sync').map((o) => o.getsockopt)) - median(overhead.filter((o) => o.impl === 'c').map((o) => o.getsockopt));
+    process.stdout.write(`  ${over <= 60 ? 'met   ' : 'MISSED'} binding overhead (getsockopt): ${over.toFixed(1)} ns over C (target <= 60)\n`);
+  }
+
+  // ---- files
+  const caption = `${started.toISOString().slice(0, 10)} · ${machine.cpu}, ${machine.cpus} CPUs · ${machine.kernel} · Node ${machine.node} · ${machine.python} · ${PINNED ? 'pinned to one CPU' : 'not pinned'} · ${ROUNDS} rounds${QUICK ? ' (quick)' : ''}`;
+  const outDir = path.join(ROOT, 'bench', 'results');
+  fs.mkdirSync(outDir, { recursive: true });
+  const json = JSON.stringify({ date: started.toISOString(), machine, pinned: PINNED, quick: QUICK, rounds: ROUNDS, cases: CASES, runs, summaries, overhead }, null, 2);
+  const stamp = started.toISOString().replace(/[:.]/g, '-');
+  fs.writeFileSync(path.join(outDir, `${stamp}.json`), json);
+  fs.writeFileSync(path.join(outDir, 'latest.json'), json);
+  const svg = chart(summaries.filter((s) => s.impl !== 'c'), caption);
+  fs.writeFileSync(path.join(outDir, 'latest.svg'), svg);
+  if (flag('publish')) {
+    fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
+    fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.svg'), svg);
+    fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.json'), json);
+  }
+  process.stdout.write(`\nwrote bench/results/${stamp}.json, latest.json, latest.svg${flag('publish') ? ', docs/benchmarks.svg/.json' : ''}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
