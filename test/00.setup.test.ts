@@ -19,6 +19,15 @@ describe('00 setup', () => {
     assert.equal(pkg.AF_INET, bsdsock.AF_INET);
   });
 
+  it('the CommonJS entry holds plain values, not getters (reading a constant costs nothing)', () => {
+    const pkg = require(require.resolve('bsdsock', { paths: [ROOT] })) as Record<string, unknown>;
+    for (const name of ['socket', 'Socket', 'SOL_SOCKET', 'AF_INET', 'constants', 'select']) {
+      const d = Object.getOwnPropertyDescriptor(pkg, name);
+      assert.ok(d && 'value' in d, `${name} is not a data property`);
+    }
+    assert.equal(pkg.SOL_SOCKET, bsdsock.SOL_SOCKET);
+  });
+
   it("import { socket } from 'bsdsock' works in an .mjs file", async () => {
     const dir = tmp();
     const file = path.join(dir, 'probe.mjs');
