@@ -228,11 +228,13 @@ export async function toSockaddrAsync(
 
 /**
  * Remembers the sockaddr of the last literal address it encoded, so that a
- * sendto() loop to one peer converts the address once. Names are never cached:
- * like Python, each call resolves them again.
+ * sendto() loop to one peer converts the address once: `[host, port]`
+ * arrays (compared element by element, so a reused array that was changed
+ * is noticed), AF_UNIX path strings, and byte addresses (compared byte by
+ * byte). Names are never cached: like Python, each call resolves them again.
  */
 export class SockaddrCache {
-  #address: readonly unknown[] = [];
+  #address: unknown = undefined;
   #sockaddr: Buffer | null = null;
 
   get(family: number, address: unknown, syscall: string): Buffer {
@@ -241,26 +243,36 @@ export class SockaddrCache {
 
   /** The sockaddr of `address` if it needs no name lookup, else null. */
   literal(family: number, address: unknown, syscall: string): Buffer | null {
-    const last = this.#address;
-    if (
-      this.#sockaddr !== null &&
-      Array.isArray(address) &&
-      address.length === last.length &&
-      address[0] === last[0] &&
-      address[1] === last[1] &&
-      address[2] === last[2] &&
-      address[3] === last[3]
-    ) {
-      return this.#sockaddr;
-    }
+    if (this.#sockaddr !== null && sameAddress(address, this.#address)) return this.#sockaddr;
     const literal = toSockaddr(family, address, syscall, false);
     if (literal === null) return null;
-    if (Array.isArray(address)) {
-      this.#address = address.slice();
-      this.#sockaddr = literal;
-    }
+    this.#address = snapshot(address);
+    this.#sockaddr = literal;
     return literal;
   }
+}
+
+/** A copy of an address that later changes to the caller's object cannot reach. */
+function snapshot(address: unknown): unknown {
+  if (Array.isArray(address)) return address.slice();
+  if (ArrayBuffer.isView(address)) return Uint8Array.from(viewBytes(address));
+  return address; // a string
+}
+
+function sameAddress(address: unknown, last: unknown): boolean {
+  if (typeof address === 'string') return address === last;
+  if (Array.isArray(address)) {
+    if (!Array.isArray(last) || address.length !== last.length) return false;
+    for (let i = 0; i < address.length; i++) if (address[i] !== last[i]) return false;
+    return true;
+  }
+  if (ArrayBuffer.isView(address) && last instanceof Uint8Array) {
+    const bytes = viewBytes(address);
+    if (bytes.length !== last.length) return false;
+    for (let i = 0; i < bytes.length; i++) if (bytes[i] !== last[i]) return false;
+    return true;
+  }
+  return false;
 }
 
 // ---- decoding ---------------------------------------------------------------
@@ -283,14 +295,19 @@ function unixPath(raw: Buffer): string | Buffer {
 }
 
 // The last decoded address, reused while the same peer keeps sending
-// (recvfrom in a loop). Only immutable results (frozen arrays, strings) are
-// shared between calls.
-let lastBytes = new Uint8Array(0);
+// (recvfrom in a loop). Immutable results (frozen arrays, strings) are
+// shared between calls; a Buffer (an abstract AF_UNIX name, a raw sockaddr)
+// is handed out as a fresh copy each time.
+// Compared as 32-bit words: a sockaddr_in is 4 of them. Bytes past `len` in
+// the last word may differ and only cost a cache miss, never a wrong answer.
+const addrOutWords = new Int32Array(addrOut.buffer, addrOut.byteOffset, addrOut.length >> 2);
+const lastWords = new Int32Array(addrOutWords.length);
+let lastLen = -1;
 let lastDecoded: SocketAddress | null = null;
 
 function sameAsLast(len: number): boolean {
-  if (len !== lastBytes.length || lastDecoded === null) return false;
-  for (let i = 0; i < len; i++) if (addrOut[i] !== lastBytes[i]) return false;
+  if (len !== lastLen || lastDecoded === null) return false;
+  for (let i = 0, n = (len + 3) >> 2; i < n; i++) if (addrOutWords[i] !== lastWords[i]) return false;
   return true;
 }
 
@@ -302,16 +319,14 @@ function sameAsLast(len: number): boolean {
 export function decodeAddrOut(): SocketAddress | null {
   const len = addrOutLen[0]!;
   if (len === 0) return null;
-  if (sameAsLast(len)) return lastDecoded;
+  if (sameAsLast(len)) return Buffer.isBuffer(lastDecoded) ? Buffer.from(lastDecoded) : lastDecoded;
   const raw: RawAddress = native.decodeSockaddr(addrOut, len);
   let decoded: SocketAddress;
   if (Array.isArray(raw)) decoded = Object.freeze(raw);
-  else if (raw === null) return Buffer.from(addrOut.subarray(0, len));
-  else {
-    decoded = unixPath(raw);
-    if (typeof decoded !== 'string') return decoded;
-  }
-  lastBytes = addrOut.slice(0, len);
-  lastDecoded = decoded;
+  else if (raw === null) decoded = Buffer.from(addrOut.subarray(0, len));
+  else decoded = unixPath(raw);
+  lastWords.set(addrOutWords);
+  lastLen = len;
+  lastDecoded = Buffer.isBuffer(decoded) ? Buffer.from(decoded) : decoded;
   return decoded;
 }

@@ -837,9 +837,9 @@ export class Socket {
   recvIntoAsync(buffer: ArrayBufferView, options?: AsyncOptions): Promise<number>;
   recvIntoAsync(buffer: ArrayBufferView, nbytes: number, options?: AsyncOptions): Promise<number>;
   recvIntoAsync(buffer: ArrayBufferView, nbytes: number, flags: number, options?: AsyncOptions): Promise<number>;
-  recvIntoAsync(buffer: ArrayBufferView, ...rest: unknown[]): Promise<number> {
+  recvIntoAsync(buffer: ArrayBufferView, a?: unknown, b?: unknown, c?: unknown): Promise<number> {
     try {
-      const [nbytes, flags, options] = splitCounts(rest);
+      const { nbytes, flags, options } = splitCounts(a, b, c);
       const view = v.writableView(buffer, 'buffer');
       const len = intoLength(view, nbytes);
       const h = this.#h;
@@ -889,9 +889,14 @@ export class Socket {
     flags: number,
     options?: AsyncOptions,
   ): Promise<readonly [number, SocketAddress | null]>;
-  recvfromIntoAsync(buffer: ArrayBufferView, ...rest: unknown[]): Promise<readonly [number, SocketAddress | null]> {
+  recvfromIntoAsync(
+    buffer: ArrayBufferView,
+    a?: unknown,
+    b?: unknown,
+    c?: unknown,
+  ): Promise<readonly [number, SocketAddress | null]> {
     try {
-      const [nbytes, flags, options] = splitCounts(rest);
+      const { nbytes, flags, options } = splitCounts(a, b, c);
       const view = v.writableView(buffer, 'buffer');
       const len = intoLength(view, nbytes);
       const h = this.#h;
@@ -1095,21 +1100,29 @@ function splitFlags(
   return [flags, asyncOptions(maybeOptions)];
 }
 
-/** The (nbytes, flags, options) of `m(buffer, nbytes?, flags?, options?)`. */
-function splitCounts(rest: unknown[]): [number, number, AsyncOptions | undefined] {
-  let end = rest.length;
-  while (end > 0 && rest[end - 1] === undefined) end--;
-  const last = rest[end - 1];
-  const options = isOptions(last) ? asyncOptions(last) : undefined;
-  if (options !== undefined) end--;
-  if (end > 2) throw v.invalidArgType('options', 'of type object', rest[2]);
-  const counts = rest.slice(0, end);
-  const nbytes = (counts[0] ?? 0) as number; // checked by intoLength
-  const flags = counts[1] === undefined ? 0 : v.int32(counts[1], 'flags');
-  return [nbytes, flags, options];
+/** The arguments of `m(buffer, nbytes?, flags?, options?)`, sorted out (reused: no allocation). */
+const counts = { nbytes: 0, flags: 0, options: undefined as AsyncOptions | undefined };
+
+function splitCounts(a: unknown, b: unknown, c: unknown): typeof counts {
+  counts.nbytes = 0;
+  counts.flags = 0;
+  counts.options = undefined;
+  if (isOptions(a)) {
+    counts.options = asyncOptions(a);
+  } else {
+    counts.nbytes = (a === undefined ? 0 : a) as number; // checked by intoLength
+    if (isOptions(b)) {
+      counts.options = asyncOptions(b);
+    } else {
+      if (b !== undefined) counts.flags = v.int32(b, 'flags');
+      if (c !== undefined) counts.options = asyncOptions(c);
+    }
+  }
+  return counts;
 }
 
 function intoLength(view: ArrayBufferView, nbytes: number): number {
+  if (nbytes === 0) return view.byteLength; // the common case, checked cheaply
   v.size(nbytes, 'nbytes');
   if (nbytes > view.byteLength) {
     throw v.outOfRange('nbytes', `<= buffer.byteLength (${view.byteLength})`, nbytes);

@@ -180,6 +180,29 @@ describe('11 modes', () => {
     });
   });
 
+  describe('tryRecvInto: the non-throwing receive', () => {
+    it('returns -1 when nothing is there, in any mode, and the count when something is', () => {
+      const [a, b] = socketpair().map(track);
+      const buf = Buffer.alloc(8);
+      for (const mode of [null, 0, 5]) {
+        a!.settimeout(mode);
+        assert.equal(a!.tryRecvInto(buf), -1); // never blocks, never throws EAGAIN
+      }
+      b!.sendall('abc');
+      assert.equal(a!.tryRecvInto(buf, 2), 2);
+      assert.equal(buf.subarray(0, 2).toString(), 'ab');
+      b!.close();
+      assert.equal(a!.tryRecvInto(buf), 1);
+      assert.equal(a!.tryRecvInto(buf), 0); // EOF
+    });
+
+    it('throws any other error', () => {
+      const s = socket();
+      s.close();
+      throwsSocketError(() => s.tryRecvInto(Buffer.alloc(1)), 'EBADF', 'recv');
+    });
+  });
+
   describe('default timeout', () => {
     it('applies to accepted sockets, which are then non-blocking', () => {
       const l = listener(track);

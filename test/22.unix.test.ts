@@ -125,6 +125,50 @@ describe('22 unix', () => {
     assert.equal(named.recv(100).toString(), 'reply');
   });
 
+  it('sendto follows the address given, for path strings and abstract names changed in place', () => {
+    const dir = tmp();
+    const a = unix(SOCK_DGRAM);
+    a.bind(path.join(dir, 'a'));
+    const b = unix(SOCK_DGRAM);
+    b.bind(path.join(dir, 'b'));
+    const c = unix(SOCK_DGRAM);
+    c.sendto('1', path.join(dir, 'a'));
+    c.sendto('2', path.join(dir, 'b'));
+    c.sendto('3', path.join(dir, 'a'));
+    assert.equal(a.recv(10).toString() + a.recv(10).toString(), '13');
+    assert.equal(b.recv(10).toString(), '2');
+    // One Buffer reused for two abstract names: the second send must follow
+    // the new bytes, not a cached sockaddr of the old ones.
+    const name = Buffer.from(`\0bsdsock-x-${process.pid}`);
+    const x = unix(SOCK_DGRAM);
+    x.bind(Buffer.from(name));
+    name[name.length - 1] = 0x79; // ...-<pid> -> ...-<pid but last digit 'y'>
+    const y = unix(SOCK_DGRAM);
+    y.bind(Buffer.from(name));
+    const target = Buffer.from(x.getsockname() as Buffer);
+    c.sendto('to x', target);
+    target.set(y.getsockname() as Buffer);
+    c.sendto('to y', target);
+    assert.equal(x.recv(10).toString(), 'to x');
+    assert.equal(y.recv(10).toString(), 'to y');
+  });
+
+  it('a Buffer address is a fresh copy each time: changing one does not change the next', () => {
+    const s = unix(SOCK_DGRAM);
+    s.bind('');
+    const sender = unix(SOCK_DGRAM);
+    sender.bind('');
+    sender.sendto('1', s.getsockname());
+    sender.sendto('2', s.getsockname());
+    const [, first] = s.recvfrom(10);
+    const [, second] = s.recvfrom(10);
+    assert.ok(Buffer.isBuffer(first) && Buffer.isBuffer(second));
+    assert.notEqual(first, second);
+    assert.deepEqual(first, sender.getsockname());
+    (first as Buffer).fill(0x41);
+    assert.deepEqual(second, sender.getsockname());
+  });
+
   it('SEQPACKET keeps message boundaries and drops what does not fit', () => {
     const file = path.join(tmp(), 'seq');
     const l = unix(SOCK_SEQPACKET);
