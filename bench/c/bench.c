@@ -15,6 +15,11 @@
  *   dgram     datagrams of 64 bytes; first byte 'D' for data, 'E' to end. On
  *             'E' the server answers the sender with the count of 'D's it
  *             received, 8 bytes LE. The client repeats 'E' until answered.
+ *             Over AF_UNIX the client binds (autobind) and connect()s to the
+ *             server first, then still uses sendto: Linux reports an
+ *             unconnected AF_UNIX datagram socket as writable whatever the
+ *             receiver's queue holds, so an event-loop sender could not wait
+ *             for room (it would spin); a connected one can.
  *
  * Usage:
  *   bench server <pingpong|bulk|dgram> <tcp|udp|unix> [unix path]
@@ -212,6 +217,7 @@ static int client(const char *workload, const char *transport, const char *where
     if (strcmp(transport, "unix") == 0) {
       struct sockaddr_un me = {.sun_family = AF_UNIX};
       if (bind(fd, (struct sockaddr *)&me, sizeof(sa_family_t)) < 0) die("autobind");
+      if (connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) die("connect");
     }
     t0 = now();
     for (uint64_t i = 0; i < count; i++) {

@@ -79,7 +79,10 @@ async function client(): Promise<void> {
   const buf = Buffer.alloc(CHUNK, 'D');
   const count = args.count;
   if (args.workload === 'dgram') {
-    if (args.transport === 'unix') s.bind('');
+    if (args.transport === 'unix') {
+      s.bind('');
+      s.connect(to); // see bench/c/bench.c: without it, waiting for room would spin
+    }
     const msg = buf.subarray(0, MSG);
     const t0 = now();
     for (let i = 0; i < count; i++) await s.sendtoAsync(msg, to);

@@ -79,6 +79,7 @@ def client():
     if workload == 'dgram':
         if transport == 'unix':
             s.bind('')
+            s.connect(to)  # see bench/c/bench.c
         msg = bytes(buf[:MSG])
         t0 = time.perf_counter()
         for _ in range(count):
