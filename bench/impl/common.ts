@@ -51,3 +51,12 @@ export function getU64(b: Buffer): number {
 }
 
 export const now = (): number => performance.now() / 1000;
+
+/** Untimed work first, on the same connection (see bench/c/bench.c). */
+export function warmBytes(count: number): number {
+  return Math.min(Math.floor(count / 8), 64 << 20);
+}
+
+export function warmDatagrams(count: number): number {
+  return Math.floor(count / 10);
+}

@@ -5,7 +5,7 @@
 import dgram = require('node:dgram');
 import net = require('node:net');
 
-import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, unsupported } from './common';
+import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, unsupported, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 
@@ -66,11 +66,14 @@ function streamClient(): void {
       c.write(msg);
     } else {
       const chunk = Buffer.alloc(CHUNK, 'D');
-      const t0 = now();
-      let left = count;
+      const warm = warmBytes(count);
+      let t0 = 0;
+      let left = warm + count;
       const pump = () => {
         while (left > 0) {
-          const n = Math.min(left, CHUNK);
+          if (left === count) t0 = now(); // the warm-up part is sent
+          // Chunks are cut so that the warm-up ends on a chunk boundary.
+          const n = Math.min(left > count ? left - count : left, CHUNK);
           left -= n;
           if (!c.write(n === CHUNK ? chunk : chunk.subarray(0, n))) return void c.once('drain', pump);
         }
@@ -82,7 +85,7 @@ function streamClient(): void {
       });
       c.on('end', () => {
         const t1 = now();
-        if (getU64(reply) !== count) throw new Error(`server counted ${getU64(reply)}, sent ${count}`);
+        if (getU64(reply) !== warm + count) throw new Error(`server counted ${getU64(reply)}, sent ${warm + count}`);
         report(Math.ceil(count / CHUNK), count, t1 - t0);
       });
       pump();
@@ -105,25 +108,28 @@ function dgramClient(): void {
   const port = Number(args.where);
   const msg = Buffer.alloc(MSG, 'D');
   const count = args.count;
-  const t0 = now();
+  const warm = warmDatagrams(count);
+  const total = warm + count;
+  let t0 = now();
   let sent = 0;
   let timer: NodeJS.Timeout | undefined;
   s.on('message', (m) => {
     clearInterval(timer);
-    const got = getU64(m);
-    report(got, got * MSG, now() - t0, count - got);
+    const lost = total - getU64(m);
+    report(count - lost, (count - lost) * MSG, now() - t0, lost);
     s.close();
   });
   // Node queues sends: keep a bounded number in flight, as a real program must.
   const pump = () => {
     let inFlight = 0;
     const next = () => {
-      while (sent < count && inFlight < 64) {
+      while (sent < total && inFlight < 64) {
+        if (sent === warm) t0 = now();
         sent++;
         inFlight++;
         s.send(msg, port, '127.0.0.1', () => {
           inFlight--;
-          if (sent < count) next();
+          if (sent < total) next();
           else if (inFlight === 0) finish();
         });
       }

@@ -1,0 +1,93 @@
+// The benchmark implementations speak one protocol (bench/c/bench.c), so
+// any client can talk to any server. This checks that they do, with tiny
+// counts: byte counts and round trips are verified, nothing is timed (timing
+// belongs in `npm run bench`).
+
+import assert = require('node:assert/strict');
+import { spawnSync } from 'node:child_process';
+import fs = require('node:fs');
+import path = require('node:path');
+
+import { ROOT, start, tempDirs } from './helpers';
+
+const CC = ['cc', 'gcc', 'clang'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+const C_BIN = path.join(ROOT, 'bench', 'c', 'bin', 'bench-test');
+
+const tsx = (file: string) => [process.execPath, '--require', 'tsx/cjs', path.join(ROOT, 'bench', 'impl', file)];
+const IMPLS: Record<string, string[]> = {
+  c: [C_BIN],
+  sync: tsx('bsdsock-sync.ts'),
+  async: tsx('bsdsock-async.ts'),
+  node: tsx('node-net.ts'),
+  python: ['python3', path.join(ROOT, 'bench', 'impl', 'python.py')],
+};
+
+interface Result {
+  ops: number;
+  bytes: number;
+  seconds: number;
+  lost: number;
+}
+
+describe('90 benchmark protocol', function () {
+  this.timeout(60_000);
+  const tmp = tempDirs();
+
+  before(function () {
+    // The C reference needs a compiler; without one, say so and skip.
+    if (CC === undefined) this.skip();
+    fs.mkdirSync(path.dirname(C_BIN), { recursive: true });
+    const r = spawnSync(CC, ['-O2', '-o', C_BIN, path.join(ROOT, 'bench', 'c', 'bench.c')], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  });
+
+  after(() => fs.rmSync(C_BIN, { force: true }));
+
+  async function run(server: string, client: string, workload: string, transport: string, count: number): Promise<Result> {
+    const dir = tmp();
+    const srv = start(IMPLS[server]![0]!, [...IMPLS[server]!.slice(1), 'server', workload, transport, path.join(dir, 's')]);
+    const ready = await srv.line();
+    assert.match(ready, /^ready /, `${server} server: ${ready}`);
+    const cli = start(IMPLS[client]![0]!, [...IMPLS[client]!.slice(1), 'client', workload, transport, ready.slice(6), String(count)]);
+    const out = await cli.exit();
+    const done = await srv.exit();
+    assert.equal(out.code, 0, `${client} client failed: ${out.stderr}`);
+    assert.equal(done.code, 0, `${server} server failed: ${done.stderr}`);
+    return JSON.parse(out.stdout.trim().split('\n').pop()!) as Result;
+  }
+
+  // Each client against a server of another implementation, so that every
+  // implementation is checked both as a client and as a server.
+  const pairs: Array<[string, string]> = [
+    ['c', 'sync'],
+    ['sync', 'async'],
+    ['async', 'python'],
+    ['python', 'node'],
+    ['node', 'c'],
+  ];
+
+  for (const [server, client] of pairs) {
+    for (const transport of ['tcp', 'unix']) {
+      it(`ping-pong over ${transport}: ${client} client, ${server} server`, async () => {
+        const r = await run(server, client, 'pingpong', transport, 200);
+        assert.deepEqual([r.ops, r.bytes, r.lost], [200, 200 * 64, 0]);
+      });
+
+      it(`bulk over ${transport}: ${client} client, ${server} server, every byte counted`, async () => {
+        const r = await run(server, client, 'bulk', transport, (1 << 20) + 123);
+        assert.deepEqual([r.ops, r.bytes], [17, (1 << 20) + 123]);
+      });
+    }
+
+    for (const transport of ['udp', 'unix']) {
+      it(`datagrams over ${transport}: ${client} client, ${server} server`, async function () {
+        if (transport === 'unix' && (server === 'node' || client === 'node')) this.skip(); // Node has no AF_UNIX datagrams
+        const r = await run(server, client, 'dgram', transport, 300);
+        // Loopback datagrams may be dropped under load; none may be invented.
+        assert.equal(r.ops + r.lost, 300);
+        assert.ok(r.lost >= 0 && r.ops > 0, JSON.stringify(r));
+        assert.equal(r.bytes, r.ops * 64);
+      });
+    }
+  }
+});
