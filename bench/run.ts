@@ -228,6 +228,17 @@ function escape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/** Breaks `text` at ' · ' separators into lines of at most `width` characters. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  for (const part of text.split(' · ')) {
+    const last = lines[lines.length - 1];
+    if (last !== undefined && last.length + 3 + part.length <= width) lines[lines.length - 1] = `${last} · ${part}`;
+    else lines.push(part);
+  }
+  return lines;
+}
+
 function chart(summaries: Summary[], caption: string): string {
   const cases = [...new Set(summaries.map((s) => s.case))];
   const impls = ['sync', 'async', 'node', 'python'];
@@ -238,15 +249,16 @@ function chart(summaries: Summary[], caption: string): string {
   const left = 150;
   const width = 760;
   const plotW = width - left - 70;
-  const top = 58;
+  const captionLines = wrap(caption, 95);
+  const top = 58 + 15 * captionLines.length;
   const height = top + cases.length * groupH + 50;
   const maxRatio = Math.max(1.2, ...summaries.map((s) => s.ratioToC ?? 0));
   const x = (r: number) => left + (r / maxRatio) * plotW;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="12">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="20" font-size="15" font-weight="bold">bsdsock benchmarks: throughput as a ratio to C (higher is better)</text>`,
-    `<text x="${left}" y="38" fill="#555">${escape(caption)}</text>`,
+    `<text x="10" y="20" font-size="15" font-weight="bold">bsdsock benchmarks: throughput as a ratio to C (higher is better)</text>`,
+    ...captionLines.map((line, i) => `<text x="10" y="${40 + 15 * i}" fill="#555">${escape(line)}</text>`),
   ];
   for (let t = 0; t <= maxRatio + 1e-9; t += 0.25) {
     parts.push(`<line x1="${x(t)}" y1="${top - 6}" x2="${x(t)}" y2="${height - 40}" stroke="${t === 1 ? '#000' : '#ddd'}"/>`);
@@ -298,7 +310,31 @@ const TARGETS: Target[] = [
 
 // ---- main -------------------------------------------------------------------------
 
+/** `--replot <results.json>`: redraws the chart of an earlier run. */
+function replot(file: string): void {
+  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as { summaries: Summary[]; caption?: string; date: string; machine: Record<string, string>; pinned: boolean; rounds: number; quick: boolean };
+  const svg = chart(run.summaries.filter((s) => s.impl !== 'c'), run.caption ?? captionOf(new Date(run.date), run.machine, run.pinned, run.rounds, run.quick));
+  const out = flag('publish') ? path.join(ROOT, 'docs', 'benchmarks.svg') : path.join(ROOT, 'bench', 'results', 'latest.svg');
+  fs.writeFileSync(out, svg);
+  process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
+}
+
+function captionOf(date: Date, machine: Record<string, string | number>, pinned: boolean, rounds: number, quick: boolean): string {
+  return [
+    date.toISOString().slice(0, 10),
+    `${machine.cpu}, ${machine.cpus} CPUs`,
+    String(machine.kernel),
+    `Node ${machine.node}`,
+    String(machine.python),
+    `bsdsock ${machine.bsdsock}`,
+    pinned ? 'client and server pinned to one CPU' : 'not pinned',
+    `medians of ${rounds} rounds${quick ? ' (quick)' : ''}`,
+  ].join(' · ');
+}
+
 async function main(): Promise<void> {
+  const replotFile = option('replot');
+  if (replotFile !== undefined) return replot(replotFile);
   const impls = implementations();
   const started = new Date();
   const machine = {
@@ -400,7 +436,7 @@ async function main(): Promise<void> {
   }
 
   // ---- files
-  const caption = `${started.toISOString().slice(0, 10)} · ${machine.cpu}, ${machine.cpus} CPUs · ${machine.kernel} · Node ${machine.node} · ${machine.python} · ${PINNED ? 'pinned to one CPU' : 'not pinned'} · ${ROUNDS} rounds${QUICK ? ' (quick)' : ''}`;
+  const caption = captionOf(started, machine, PINNED, ROUNDS, QUICK);
   const outDir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
   const json = JSON.stringify({ date: started.toISOString(), machine, pinned: PINNED, quick: QUICK, rounds: ROUNDS, cases: CASES, runs, summaries, overhead }, null, 2);
