@@ -11,32 +11,31 @@ const addrIn = new Uint8Array(native.addrIn);
 /** The buffer recvfrom() fills with the sender's sockaddr, its length after it. */
 export const addrOut = new Uint8Array(native.addrOut);
 
-/** recv(2) into view[off, off + len): the count, or -errno. */
-export function recv(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
+/** Writes the arguments every data call takes into the frame. */
+function args(fd: number, off: number, len: number, flags: number): void {
   F[0] = fd;
   F[1] = off;
   F[2] = len;
   F[3] = flags;
+}
+
+/** recv(2) into view[off, off + len): the count, or -errno. */
+export function recv(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
+  args(fd, off, len, flags);
   native.recv(view);
   return F[7]!;
 }
 
 /** send(2) of view[off, off + len), MSG_NOSIGNAL: the count, or -errno. */
 export function send(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
-  F[0] = fd;
-  F[1] = off;
-  F[2] = len;
-  F[3] = flags;
+  args(fd, off, len, flags);
   native.send(view);
   return F[7]!;
 }
 
 /** recvfrom(2) into view[off, off + len), the sender in {@link addrOut}: the count, or -errno. */
 export function recvfrom(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
-  F[0] = fd;
-  F[1] = off;
-  F[2] = len;
-  F[3] = flags;
+  args(fd, off, len, flags);
   native.recvfrom(view);
   return F[7]!;
 }
@@ -51,10 +50,7 @@ export function sendto(fd: number, view: ArrayBufferView, off: number, len: numb
     addrIn.set(sockaddr);
     lastSockaddr = sockaddr;
   }
-  F[0] = fd;
-  F[1] = off;
-  F[2] = len;
-  F[3] = flags;
+  args(fd, off, len, flags);
   F[4] = sockaddr.length;
   native.sendto(view);
   return F[7]!;

@@ -39,7 +39,7 @@ import {
   socket,
   socketpair,
 } from '../lib';
-import { ROOT, sockets, start, tempDirs, throwsCode, throwsSocketError } from './helpers';
+import { ROOT, openFds, sockets, start, tempDirs, throwsCode, throwsSocketError } from './helpers';
 
 // ---- helpers -------------------------------------------------------------------
 
@@ -85,21 +85,6 @@ const NOT_INTEGERS: readonly number[] = [1.5, -0.5, NaN, Infinity, -Infinity];
 /** Integers outside C int range. */
 const NOT_INT32: readonly number[] = [2 ** 31, -(2 ** 31) - 1, 2 ** 53, -(2 ** 53)];
 
-// tsx writes its transpile cache in the background; those files come and go.
-const TRANSIENT = /\/tsx-\d+(\/|$)/;
-
-function openFds(): Map<string, string> {
-  const fds = new Map<string, string>();
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      if (!TRANSIENT.test(target)) fds.set(fd, target);
-    } catch {
-      // the directory fd of readdirSync itself
-    }
-  }
-  return fds;
-}
 
 function isOpen(fd: number): boolean {
   return fs.existsSync(`/proc/self/fd/${fd}`);

@@ -170,6 +170,23 @@ export function fdFlags(fd: number): number {
   return parseInt(m[1]!, 8);
 }
 
+// tsx writes its transpile cache in the background; those files come and go.
+const TRANSIENT = /\/tsx-\d+(\/|$)/;
+
+/** This process's open fds and what each points to (tsx's cache files left out). */
+export function openFds(): Map<string, string> {
+  const fds = new Map<string, string>();
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    try {
+      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+      if (!TRANSIENT.test(target)) fds.set(fd, target);
+    } catch {
+      // the directory fd of readdirSync itself, already closed
+    }
+  }
+  return fds;
+}
+
 /** Whether `fd` is open in this process. */
 export function fdIsOpen(fd: number): boolean {
   return fs.existsSync(`/proc/self/fdinfo/${fd}`);

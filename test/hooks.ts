@@ -1,25 +1,7 @@
 // Root hooks: the whole suite must leave the process with exactly the fds it
 // found. A leaked socket fails the run, listing what leaked.
 
-import fs = require('node:fs');
-
-import { reapChildren } from './helpers';
-
-// tsx writes its transpile cache in the background; those files come and go.
-const TRANSIENT = /\/tsx-\d+(\/|$)/;
-
-function openFds(): Map<string, string> {
-  const fds = new Map<string, string>();
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-      if (!TRANSIENT.test(target)) fds.set(fd, target);
-    } catch {
-      // the directory fd of readdirSync itself, already closed
-    }
-  }
-  return fds;
-}
+import { openFds, reapChildren } from './helpers';
 
 let before = new Map<string, string>();
 
