@@ -962,6 +962,11 @@ export class Socket {
    * {@link Socket.sendto} without blocking the event loop. Called as
    * `sendtoAsync(data, address, options?)` or `sendtoAsync(data, flags,
    * address, options?)`. A host name is resolved on the libuv thread pool.
+   *
+   * An AF_UNIX datagram socket should be connect()ed to its peer first when
+   * the receiver can fall behind: Linux reports an unconnected one as
+   * writable whatever the receiver's queue holds, so waiting for room would
+   * wake on every turn of the event loop.
    */
   sendtoAsync(data: Data, address: Address, options?: AsyncOptions): Promise<number>;
   sendtoAsync(data: Data, flags: number, address: Address, options?: AsyncOptions): Promise<number>;
