@@ -28,6 +28,7 @@ export interface AsyncOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** Whether an argument is the options object (an object that is not data). */
 export function isOptions(x: unknown): x is AsyncOptions {
   return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x);
 }

@@ -65,7 +65,6 @@ const TYPE_FLAGS = NONBLOCK_FLAG | (SOCK_CLOEXEC ?? 0);
 /** Data accepted by the send calls: a string (sent as UTF-8) or any ArrayBufferView. */
 export type Data = string | ArrayBufferView;
 
-
 // ---- default timeout --------------------------------------------------------
 
 let defaultTimeout: number | null = null;
@@ -80,8 +79,8 @@ export function getdefaulttimeout(): number | null {
 
 /**
  * Sets the timeout, in seconds, of sockets created from now on, including
- * those made by `accept`, `socketpair`, `fromfd` and `dup`... (`dup` copies
- * the original's timeout instead). `null` means blocking. Python's
+ * those made by `accept`, `socketpair` and `fromfd` (`dup` copies the
+ * original's timeout instead). `null` means blocking. Python's
  * `socket.setdefaulttimeout()`.
  */
 export function setdefaulttimeout(timeout: number | null): void {
