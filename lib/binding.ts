@@ -10,7 +10,7 @@ import load = require('node-gyp-build');
 export type Bytes = ArrayBufferView;
 
 /**
- * An "address out" buffer of `ADDR_OUT_SIZE` bytes: the call writes a
+ * An "address out" buffer (native's kAddrOutSize bytes): the call writes a
  * sockaddr into its first `SOCKADDR_STORAGE_SIZE` bytes and the address length
  * as a native-endian uint32 right after.
  */
@@ -150,7 +150,6 @@ export interface Native {
   pollerCount(): number;
   readonly UV_READABLE: number;
   readonly UV_WRITABLE: number;
-  readonly UV_DISCONNECT: number;
   /** poll(2) over n fds: the ready count, 0 on timeout, or -errno; revents filled in. */
   poll(fds: Int32Array, events: Int32Array, revents: Int32Array, n: number, timeoutMs: number): number;
   /** Linux only. */
@@ -176,7 +175,6 @@ export interface Native {
 
   /** Every constant the platform defines (native/constants.cc). */
   readonly constants: Readonly<Record<string, number>>;
-  readonly ADDR_OUT_SIZE: number;
   readonly SOCKADDR_STORAGE_SIZE: number;
 }
 

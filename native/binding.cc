@@ -124,7 +124,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMultiplex(env, exports);
   InitPoller(env, exports);
   InitNames(env, exports);
-  exports.Set("ADDR_OUT_SIZE", Napi::Number::New(env, kAddrOutSize));
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));
   return exports;

@@ -243,7 +243,6 @@ void InitPoller(Napi::Env env, Napi::Object exports) {
   exports.Set("pollerCount", Napi::Function::New(env, PollerCount, "pollerCount"));
   exports.Set("UV_READABLE", Napi::Number::New(env, UV_READABLE));
   exports.Set("UV_WRITABLE", Napi::Number::New(env, UV_WRITABLE));
-  exports.Set("UV_DISCONNECT", Napi::Number::New(env, UV_DISCONNECT));
 }
 
 }  // namespace bsdsock
