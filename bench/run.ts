@@ -74,7 +74,7 @@ function buildC(): string | null {
   const bin = path.join(ROOT, 'bench', 'c', 'bin', 'bench');
   fs.mkdirSync(path.dirname(bin), { recursive: true });
   if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
-    const r = spawnSync(CC, ['-O2', '-o', bin, src], { stdio: 'inherit' });
+    const r = spawnSync(CC, ['-O2', '-pthread', '-o', bin, src], { stdio: 'inherit' });
     if (r.status !== 0) return null;
   }
   return bin;
@@ -205,6 +205,9 @@ interface Overhead {
   impl: string;
   getsockopt: number;
   recvWouldBlock: number;
+  /** C only: the same loops with a second (idle) thread in the process, as Node always has. */
+  getsockoptThreaded?: number;
+  recvWouldBlockThreaded?: number;
 }
 
 async function overheadRuns(impls: Impl[]): Promise<Overhead[]> {
@@ -220,6 +223,16 @@ async function overheadRuns(impls: Impl[]): Promise<Overhead[]> {
     }
   }
   return out;
+}
+
+/** Medians of one overhead loop: C, C with a second thread, bsdsock sync. */
+function overheadOf(runs: Overhead[], key: 'getsockopt' | 'recvWouldBlock'): { c: number; cThreaded: number; sync: number } {
+  const c = runs.filter((o) => o.impl === 'c');
+  return {
+    c: median(c.map((o) => o[key])),
+    cThreaded: median(c.map((o) => o[`${key}Threaded`] ?? Number.NaN)),
+    sync: median(runs.filter((o) => o.impl === 'sync').map((o) => o[key])),
+  };
 }
 
 // ---- the chart ------------------------------------------------------------------
@@ -410,12 +423,13 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n')}\n`);
 
   if (overhead.length) {
-    const byImpl = (impl: string, key: 'getsockopt' | 'recvWouldBlock') => median(overhead.filter((o) => o.impl === impl).map((o) => o[key]));
     process.stdout.write('\nbinding overhead (ns per call, median):\n');
     for (const key of ['getsockopt', 'recvWouldBlock'] as const) {
-      const c = byImpl('c', key);
-      const b = byImpl('sync', key);
-      process.stdout.write(`  ${key.padEnd(15)} C ${c.toFixed(1)}  bsdsock ${b.toFixed(1)}  over C ${(b - c).toFixed(1)}\n`);
+      const o = overheadOf(overhead, key);
+      process.stdout.write(
+        `  ${key.padEnd(15)} C ${o.c.toFixed(1)}  C with a 2nd thread ${o.cThreaded.toFixed(1)}  bsdsock ${o.sync.toFixed(1)}` +
+          `  over C ${(o.sync - o.c).toFixed(1)}, over threaded C ${(o.sync - o.cThreaded).toFixed(1)}\n`,
+      );
     }
   }
 
@@ -431,8 +445,10 @@ async function main(): Promise<void> {
     }
   }
   if (overhead.length) {
-    const over = median(overhead.filter((o) => o.impl === 'sync').map((o) => o.getsockopt)) - median(overhead.filter((o) => o.impl === 'c').map((o) => o.getsockopt));
-    process.stdout.write(`  ${over <= 60 ? 'met   ' : 'MISSED'} binding overhead (getsockopt): ${over.toFixed(1)} ns over C (target <= 60)\n`);
+    const o = overheadOf(overhead, 'getsockopt');
+    const verdict = (over: number) => (over <= 60 ? 'met   ' : 'MISSED');
+    process.stdout.write(`  ${verdict(o.sync - o.c)} binding overhead (getsockopt): ${(o.sync - o.c).toFixed(1)} ns over single-threaded C (target <= 60)\n`);
+    process.stdout.write(`  ${verdict(o.sync - o.cThreaded)} binding overhead (getsockopt): ${(o.sync - o.cThreaded).toFixed(1)} ns over C with a second thread, as in Node (target <= 60)\n`);
   }
 
   // ---- files

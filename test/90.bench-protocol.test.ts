@@ -37,7 +37,7 @@ describe('90 benchmark protocol', function () {
     // The C reference needs a compiler; without one, say so and skip.
     if (CC === undefined) this.skip();
     fs.mkdirSync(path.dirname(C_BIN), { recursive: true });
-    const r = spawnSync(CC, ['-O2', '-o', C_BIN, path.join(ROOT, 'bench', 'c', 'bench.c')], { encoding: 'utf8' });
+    const r = spawnSync(CC, ['-O2', '-pthread', '-o', C_BIN, path.join(ROOT, 'bench', 'c', 'bench.c')], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
   });
 
@@ -89,5 +89,20 @@ describe('90 benchmark protocol', function () {
         assert.equal(r.bytes, r.ops * 64);
       });
     }
+  }
+
+  // The overhead mode prints ns per call; only the shape is checked here.
+  for (const [impl, keys] of [
+    ['c', ['getsockopt', 'getsockoptThreaded', 'recvWouldBlock', 'recvWouldBlockThreaded']],
+    ['sync', ['getsockopt', 'recvWouldBlock']],
+  ] as const) {
+    it(`overhead mode: ${impl} prints ${keys.join(', ')}`, async () => {
+      const p = start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'overhead', '1000']);
+      const out = await p.exit();
+      assert.equal(out.code, 0, out.stderr);
+      const r = JSON.parse(out.stdout) as Record<string, unknown>;
+      assert.deepEqual(Object.keys(r).sort(), [...keys]);
+      for (const k of keys) assert.ok(typeof r[k] === 'number' && r[k] > 0, `${k}: ${String(r[k])}`);
+    });
   }
 });
