@@ -203,6 +203,40 @@ describe('11 modes', () => {
     });
   });
 
+  describe('trySend: the non-throwing send', () => {
+    it('returns -1 when the buffer is full, in any mode, and every byte it reported arrives', () => {
+      const [a, b] = socketpair().map(track);
+      a!.setsockopt(SOL_SOCKET, SO_SNDBUF, 4096);
+      const chunk = crypto.randomBytes(4096);
+      const sent: Buffer[] = [];
+      let n = 0;
+      for (let i = 0; i < 10_000 && (n = a!.trySend(chunk)) !== -1; i++) sent.push(chunk.subarray(0, n));
+      assert.equal(n, -1, 'the buffer never filled');
+      for (const mode of [null, 0, 5]) {
+        a!.settimeout(mode);
+        assert.equal(a!.trySend(chunk), -1); // never blocks, never throws EAGAIN
+      }
+      const want = Buffer.concat(sent);
+      const got = Buffer.alloc(want.length);
+      let off = 0;
+      while (off < got.length) off += b!.recvInto(got.subarray(off));
+      assert.ok(got.equals(want));
+      b!.setblocking(false);
+      throwsSocketError(() => b!.recv(1), 'EAGAIN', 'recv'); // nothing more than reported
+      assert.equal(a!.trySend('xyz'), 3); // room again
+      assert.equal(b!.recv(8).toString(), 'xyz');
+    });
+
+    it('throws EPIPE (never SIGPIPE) once the peer is gone, and any other error', () => {
+      const [a, b] = socketpair().map(track);
+      b!.close();
+      throwsSocketError(() => a!.trySend('x'), 'EPIPE', 'send');
+      const s = socket();
+      s.close();
+      throwsSocketError(() => s.trySend('x'), 'EBADF', 'send');
+    });
+  });
+
   describe('default timeout', () => {
     it('applies to accepted sockets, which are then non-blocking', () => {
       const l = listener(track);

@@ -312,9 +312,9 @@ describe('40 bad input', () => {
       throwsSocketError(() => a.recvfrom(1), 'EAGAIN', 'recvfrom');
     });
 
-    it('recvInto and recvfromInto: buffer is a Buffer, TypedArray or DataView', () => {
+    it('recvInto, recvfromInto and tryRecvInto: buffer is a Buffer, TypedArray or DataView', () => {
       const [a] = pair();
-      for (const name of ['recvInto', 'recvfromInto']) {
+      for (const name of ['recvInto', 'recvfromInto', 'tryRecvInto']) {
         const call = loose(a, name);
         for (const v of [undefined, null, 4, '1234', {}, [0, 0, 0, 0], new ArrayBuffer(4), new SharedArrayBuffer(4), true, Symbol('b')]) {
           argType(() => call(v), 'buffer');
@@ -322,10 +322,10 @@ describe('40 bad input', () => {
       }
     });
 
-    it('recvInto and recvfromInto: nbytes is an integer from 0 to the byte length of the buffer', () => {
+    it('recvInto, recvfromInto and tryRecvInto: nbytes is an integer from 0 to the byte length of the buffer', () => {
       const [a] = pair();
       a.setblocking(false);
-      for (const name of ['recvInto', 'recvfromInto']) {
+      for (const name of ['recvInto', 'recvfromInto', 'tryRecvInto']) {
         const call = loose(a, name);
         for (const v of NOT_NUMBERS) argType(() => call(new Uint8Array(4), v), 'nbytes');
         for (const v of [-1, 1.5, NaN, Infinity, -Infinity, 2 ** 53]) outOfRange(() => call(new Uint8Array(4), v), 'nbytes');
@@ -352,7 +352,9 @@ describe('40 bad input', () => {
         ['recvfrom', (f) => loose(a, 'recvfrom')(1, f)],
         ['recvInto', (f) => loose(a, 'recvInto')(new Uint8Array(1), 0, f)],
         ['recvfromInto', (f) => loose(a, 'recvfromInto')(new Uint8Array(1), 0, f)],
+        ['tryRecvInto', (f) => loose(a, 'tryRecvInto')(new Uint8Array(1), 0, f)],
         ['send', (f) => loose(a, 'send')('x', f)],
+        ['trySend', (f) => loose(a, 'trySend')('x', f)],
         ['sendall', (f) => loose(a, 'sendall')('x', f)],
         ['sendto', (f) => loose(u, 'sendto')('x', f, to)],
       ];
@@ -365,7 +367,7 @@ describe('40 bad input', () => {
       throwsSocketError(() => u.recv(1), 'EAGAIN', 'recv');
     });
 
-    it('send, sendall and sendto: data is a string, Buffer, TypedArray or DataView', () => {
+    it('send, trySend, sendall and sendto: data is a string, Buffer, TypedArray or DataView', () => {
       const [a, b] = pair();
       const u = bound(AF_INET, SOCK_DGRAM);
       const to = u.getsockname();
@@ -388,6 +390,7 @@ describe('40 bad input', () => {
       ];
       for (const v of bad) {
         argType(() => loose(a, 'send')(v), 'data');
+        argType(() => loose(a, 'trySend')(v), 'data');
         argType(() => loose(a, 'sendall')(v), 'data');
         argType(() => loose(u, 'sendto')(v, to), 'data');
         argType(() => loose(u, 'sendto')(v, 0, to), 'data');
