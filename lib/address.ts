@@ -9,6 +9,7 @@
 //   other     the raw struct sockaddr bytes, in and out
 // The byte layouts themselves are native's business (native/sys/addr.cc).
 
+import { Buffer } from 'node:buffer';
 import { native, type GaiFailure, type RawAddrInfo, type RawAddress } from './binding';
 import type { AsyncOptions } from './async';
 import { AF_INET, AF_INET6, AF_UNIX, EAI_NONAME, EAI_SYSTEM } from './constant-names';
@@ -277,8 +278,10 @@ function sameAddress(address: unknown, last: unknown): boolean {
 
 // ---- decoding ---------------------------------------------------------------
 
-/** The shared "address out" buffer of the native calls (lib/fast.ts), and its length slot. */
-export { addrOut };
+// The length slot of the shared "address out" buffer (lib/fast.ts). Import
+// addrOut from ./fast, not through here: a re-export is an accessor on this
+// module's exports, which puts the object in dictionary mode and makes every
+// call through it a hash lookup.
 const addrOutLen = new Uint32Array(addrOut.buffer, native.SOCKADDR_STORAGE_SIZE, 1);
 
 /** The address family of the sockaddr in {@link addrOut}. */

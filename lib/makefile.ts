@@ -11,6 +11,7 @@
 // read timed out, the buffered data may be out of step with the stream, so
 // further reads are refused, as Python's SocketIO does.
 
+import { Buffer } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 
 import { E, SocketError, SocketTimeoutError, errnoName } from './errors';

@@ -18,11 +18,10 @@
 import net = require('node:net');
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
-import { kMaxLength } from 'node:buffer';
+import { Buffer, kMaxLength } from 'node:buffer';
 
 import {
   SockaddrCache,
-  addrOut,
   toSockaddrAsync,
   addrOutFamily,
   decodeAddrOut,
@@ -34,6 +33,7 @@ import {
 import { AsyncIo, READ, WRITE, asyncOptions, isOptions, type AsyncOptions, type Handle } from './async';
 import { native } from './binding';
 import * as fast from './fast';
+import { addrOut } from './fast';
 import {
   AF_INET,
   AF_INET6,

@@ -2,6 +2,7 @@
 // Node's own codes and message shapes (ERR_INVALID_ARG_TYPE, ERR_OUT_OF_RANGE,
 // ERR_SOCKET_BAD_PORT, ERR_INVALID_ARG_VALUE), naming the argument.
 
+import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
 
 type Coded<T extends Error> = T & { code: string };
