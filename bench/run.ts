@@ -211,7 +211,7 @@ interface Overhead {
 }
 
 async function overheadRuns(impls: Impl[]): Promise<Overhead[]> {
-  const n = QUICK ? 500_000 : 2_000_000;
+  const n = QUICK ? 200_000 : 2_000_000;
   const out: Overhead[] = [];
   const which = impls.filter((i) => i.name === 'c' || i.name === 'sync');
   for (let round = 0; round < ROUNDS + 1; round++) {
