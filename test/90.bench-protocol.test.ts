@@ -105,4 +105,26 @@ describe('90 benchmark protocol', function () {
       for (const k of keys) assert.ok(typeof r[k] === 'number' && r[k] > 0, `${k}: ${String(r[k])}`);
     });
   }
+
+  // Not timing, a property of the build: the objects every hot-path call
+  // reads through must have fast properties. A dictionary-mode object (an
+  // addon's big exports object, a module whose exports TypeScript turned into
+  // accessors by a re-export) makes each property load a hash lookup.
+  it('the built modules and the native binding keep fast properties', () => {
+    // dist/api.js is tsc's entry, all re-exports (accessors); nothing calls
+    // through it: dist/index.js copies its values into a plain object.
+    const modules = fs
+      .readdirSync(path.join(ROOT, 'dist'))
+      .filter((f) => f.endsWith('.js') && f !== 'api.js')
+      .map((f) => path.join(ROOT, 'dist', f));
+    const code = `
+      const slow = [];
+      for (const f of ${JSON.stringify(modules)}) if (!%HasFastProperties(require(f))) slow.push(f);
+      if (!%HasFastProperties(require(${JSON.stringify(path.join(ROOT, 'dist', 'binding.js'))}).native)) slow.push('native');
+      process.stdout.write(JSON.stringify(slow));`;
+    const r = spawnSync(process.execPath, ['--allow-natives-syntax', '-e', code], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(modules.length >= 10, modules.join());
+    assert.deepEqual(JSON.parse(r.stdout), []);
+  });
 });
