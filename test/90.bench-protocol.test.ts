@@ -19,6 +19,7 @@ const IMPLS: Record<string, string[]> = {
   sync: tsx('bsdsock-sync.ts'),
   async: tsx('bsdsock-async.ts'),
   node: tsx('node-net.ts'),
+  floor: tsx('bsdsock-floor.ts'),
   python: ['python3', path.join(ROOT, 'bench', 'impl', 'python.py')],
 };
 
@@ -64,6 +65,8 @@ describe('90 benchmark protocol', function () {
     ['async', 'python'],
     ['python', 'node'],
     ['node', 'c'],
+    ['c', 'floor'],
+    ['floor', 'node'],
   ];
 
   for (const [server, client] of pairs) {
@@ -79,7 +82,8 @@ describe('90 benchmark protocol', function () {
       });
     }
 
-    for (const transport of ['udp', 'unix']) {
+    // The floor is measured on streams only (it says so; checked below).
+    for (const transport of server === 'floor' || client === 'floor' ? [] : ['udp', 'unix']) {
       it(`datagrams over ${transport}: ${client} client, ${server} server`, async function () {
         if (transport === 'unix' && (server === 'node' || client === 'node')) this.skip(); // Node has no AF_UNIX datagrams
         const r = await run(server, client, 'dgram', transport, 300);
@@ -89,6 +93,20 @@ describe('90 benchmark protocol', function () {
         assert.equal(r.bytes, r.ops * 64);
       });
     }
+  }
+
+  // bench/run.ts skips an implementation whose server answers with an
+  // {"unsupported": why} line instead of "ready".
+  for (const [impl, transport, why] of [
+    ['node', 'unix', 'Node has no AF_UNIX datagram sockets'],
+    ['floor', 'udp', 'the floor is measured on streams'],
+  ] as const) {
+    it(`${impl} declines datagrams over ${transport} with an unsupported line`, async () => {
+      const p = start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'server', 'dgram', transport, path.join(tmp(), 's')]);
+      const out = await p.exit();
+      assert.equal(out.code, 0, out.stderr);
+      assert.deepEqual(JSON.parse(out.stdout), { unsupported: why });
+    });
   }
 
   // The overhead mode prints ns per call; only the shape is checked here.

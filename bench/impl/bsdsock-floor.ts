@@ -1,0 +1,174 @@
+// The floor of event-loop code in a Node process: bsdsock's native poller
+// (one libuv uv_poll_t) driven by bare callbacks that make each syscall
+// through the binding's raw hot path. No promises, no queues, no argument
+// checks, no error objects.
+//
+// This is not an API and not how to use bsdsock (it reaches into dist/'s
+// internal modules). It measures how fast any asynchronous code could be in
+// a Node process on this machine, paying only what every event-loop program
+// pays: libuv's wait, the callback into JavaScript, the syscalls. bench/run.ts
+// compares it with Node's net to tell a target that the async methods miss
+// from one that no Node code could meet. Streams only: the datagram target
+// (2x Node's dgram) already asks for more than C's rate.
+
+import { constants } from 'node:os';
+
+import { AF_INET, AF_UNIX, IPPROTO_TCP, MSG_DONTWAIT, SHUT_WR, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, TCP_NODELAY, socket, type Socket } from '../../dist';
+import { native } from '../../dist/binding';
+import * as fast from '../../dist/fast';
+import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, unsupported, warmBytes } from './common';
+
+const args = parseArgs(process.argv.slice(2));
+const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
+const EAGAIN = -constants.errno.EAGAIN;
+
+function fail(what: string, r: number): never {
+  throw new Error(`${what}: errno ${-r}`);
+}
+
+/**
+ * Calls `onReady` whenever `s` is ready for `events`; it returns once a
+ * syscall would block. The returned stop() closes the poller and gives the
+ * socket its blocking mode back (uv_poll_init made the fd non-blocking).
+ */
+function watch(s: Socket, events: number, onReady: () => void): () => void {
+  const poller = new native.Poller(s.fileno(), (status) => {
+    if (status < 0) fail('poll', status);
+    onReady();
+  });
+  if (poller.status() < 0 || poller.start(events) < 0) fail('poller', poller.status());
+  return () => {
+    poller.close();
+    s.setblocking(true);
+  };
+}
+
+/** Sends 64 bytes; the one message in flight always fits in an empty socket buffer. */
+function sendMsg(s: Socket, msg: Buffer): void {
+  const n = fast.send(s.fileno(), msg, 0, MSG, MSG_DONTWAIT);
+  if (n < 0) fail('send', n);
+  if (n < MSG) s.sendall(msg.subarray(n));
+}
+
+function server(): void {
+  const s = socket(family, SOCK_STREAM);
+  s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
+  s.bind(args.transport === 'unix' ? args.where : ['127.0.0.1', 0]);
+  s.listen(16);
+  ready(args.transport === 'unix' ? args.where : (s.getsockname() as [string, number])[1]);
+  const [c] = s.accept();
+  if (args.transport === 'tcp') c.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+  const fd = c.fileno();
+  const buf = Buffer.alloc(CHUNK);
+  const finish = (reply: Buffer | null) => {
+    stop();
+    if (reply !== null) c.sendall(reply);
+    c.close();
+    s.close();
+  };
+  let stop: () => void;
+  if (args.workload === 'pingpong') {
+    let got = 0;
+    stop = watch(c, native.UV_READABLE, () => {
+      for (;;) {
+        const n = fast.recv(fd, buf, got, MSG - got, MSG_DONTWAIT);
+        if (n === EAGAIN) return;
+        if (n < 0) fail('recv', n);
+        if (n === 0) return finish(null);
+        got += n;
+        if (got === MSG) {
+          got = 0;
+          sendMsg(c, buf);
+        }
+      }
+    });
+  } else {
+    let total = 0;
+    stop = watch(c, native.UV_READABLE, () => {
+      for (;;) {
+        const n = fast.recv(fd, buf, 0, CHUNK, MSG_DONTWAIT);
+        if (n === EAGAIN) return;
+        if (n < 0) fail('recv', n);
+        if (n === 0) return finish(putU64(total));
+        total += n;
+      }
+    });
+  }
+}
+
+function readExact(s: Socket, buf: Buffer): void {
+  for (let got = 0; got < buf.length; ) {
+    const n = s.recvInto(buf.subarray(got));
+    if (n === 0) throw new Error('short reply');
+    got += n;
+  }
+}
+
+function client(): void {
+  const s = socket(family, SOCK_STREAM);
+  s.connect(args.transport === 'unix' ? args.where : ['127.0.0.1', Number(args.where)]);
+  if (args.transport === 'tcp') s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
+  const fd = s.fileno();
+  const count = args.count;
+  const buf = Buffer.alloc(CHUNK, 'D');
+  if (args.workload === 'pingpong') {
+    const warm = Math.floor(count / 10);
+    let done = 0;
+    let got = 0;
+    let t0 = now();
+    const stop = watch(s, native.UV_READABLE, () => {
+      for (;;) {
+        const n = fast.recv(fd, buf, got, MSG - got, MSG_DONTWAIT);
+        if (n === EAGAIN) return;
+        if (n <= 0) fail('recv', n);
+        got += n;
+        if (got < MSG) continue;
+        got = 0;
+        done++;
+        if (done === warm) t0 = now();
+        if (done === warm + count) {
+          const t1 = now();
+          stop();
+          s.close();
+          return report(count, count * MSG, t1 - t0);
+        }
+        sendMsg(s, buf);
+      }
+    });
+    sendMsg(s, buf);
+    return;
+  }
+  const warm = warmBytes(count);
+  let left = warm + count;
+  let off = 0; // into the current chunk
+  let t0 = warm === 0 ? now() : 0;
+  const stop = watch(s, native.UV_WRITABLE, () => {
+    for (;;) {
+      if (left === 0) {
+        stop();
+        s.shutdown(SHUT_WR);
+        const reply = Buffer.alloc(8);
+        readExact(s, reply);
+        const t1 = now();
+        if (getU64(reply) !== warm + count) throw new Error(`server counted ${getU64(reply)}, sent ${warm + count}`);
+        s.close();
+        return report(Math.ceil(count / CHUNK), count, t1 - t0);
+      }
+      // The warm-up bytes and the timed ones are chunked separately, as in the other clients.
+      const chunk = Math.min(CHUNK, left > count ? left - count : left);
+      const n = fast.send(fd, buf, off, chunk - off, MSG_DONTWAIT);
+      if (n === EAGAIN) return;
+      if (n < 0) fail('send', n);
+      off += n;
+      if (off === chunk) {
+        left -= chunk;
+        off = 0;
+        if (left === count) t0 = now();
+      }
+    }
+  });
+}
+
+if (args.workload === 'dgram') unsupported('the floor is measured on streams');
+if (args.role === 'server') server();
+else client();
