@@ -36,7 +36,8 @@ function watch(s: Socket, events: number, onReady: () => void): () => void {
     if (status < 0) fail('poll', status);
     onReady();
   });
-  if (poller.status() < 0 || poller.start(events) < 0) fail('poller', poller.status());
+  const r = poller.status() < 0 ? poller.status() : poller.start(events);
+  if (r < 0) fail('poller', r);
   return () => {
     poller.close();
     s.setblocking(true);
