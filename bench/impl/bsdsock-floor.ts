@@ -61,13 +61,13 @@ function server(): void {
   if (args.transport === 'tcp') c.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);
   const fd = c.fileno();
   const buf = Buffer.alloc(CHUNK);
+  let stop: () => void;
   const finish = (reply: Buffer | null) => {
     stop();
     if (reply !== null) c.sendall(reply);
     c.close();
     s.close();
   };
-  let stop: () => void;
   if (args.workload === 'pingpong') {
     let got = 0;
     stop = watch(c, native.UV_READABLE, () => {
