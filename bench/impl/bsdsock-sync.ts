@@ -125,9 +125,10 @@ function client(): void {
       report(count, count * MSG, now() - t0);
     } else {
       const warm = warmBytes(count);
-      for (let left = warm; left > 0; left -= CHUNK) s.sendall(left >= CHUNK ? buf : buf.subarray(0, left));
+      const chunk = buf.length; // a local, not the import: see common.ts
+      for (let left = warm; left > 0; left -= chunk) s.sendall(left >= chunk ? buf : buf.subarray(0, left));
       const t0 = now();
-      for (let left = count; left > 0; left -= CHUNK) s.sendall(left >= CHUNK ? buf : buf.subarray(0, left));
+      for (let left = count; left > 0; left -= chunk) s.sendall(left >= chunk ? buf : buf.subarray(0, left));
       s.shutdown(SHUT_WR);
       const reply = Buffer.alloc(8);
       if (!readExact(s, reply)) throw new Error('no count');
