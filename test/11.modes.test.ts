@@ -16,7 +16,7 @@ import {
   setdefaulttimeout,
   type Socket,
 } from '../lib';
-import { O_NONBLOCK, errno, fdFlags, python, since, sockets, throwsCode, throwsSocketError, ticks } from './helpers';
+import { O_NONBLOCK, errno, fdFlags, python, since, sockets, start, throwsCode, throwsSocketError, ticks } from './helpers';
 
 function listener(track: (s: Socket) => Socket, backlog?: number): Socket {
   const l = track(socket());
@@ -234,6 +234,25 @@ describe('11 modes', () => {
       const s = socket();
       s.close();
       throwsSocketError(() => s.trySend('x'), 'EBADF', 'send');
+    });
+  });
+
+  describe('the hot path', () => {
+    it('allocates nothing per data call once compiled (a closure context would be 48+ bytes)', async () => {
+      const child = start(process.execPath, ['--max-semi-space-size=64', '--require', 'tsx/cjs', 'test/fixtures/hot-path-alloc.ts']);
+      const { code, stdout, stderr } = await child.exit();
+      assert.equal(stderr, '');
+      assert.equal(code, 0);
+      const perCall = JSON.parse(stdout) as Record<string, number>;
+      assert.deepEqual(Object.keys(perCall), [
+        'sendall + recvInto',
+        'send + recvInto',
+        'trySend + tryRecvInto',
+        'sendto + recvInto (UDP)',
+        'getsockopt(SO_TYPE)',
+      ]);
+      // A few bytes over 10,000 calls is the JIT's own bookkeeping, not the calls.
+      for (const [name, bytes] of Object.entries(perCall)) assert.ok(bytes < 4, `${name}: ${bytes} bytes per call`);
     });
   });
 
