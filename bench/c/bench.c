@@ -22,10 +22,10 @@
  *             for room (it would spin); a connected one can.
  *
  * Warm-up: every run is a fresh process, so each client first does part of
- * the work untimed, on the same connection, so that a JIT has compiled both
- * sides' loops before the clock starts: ping-pong count/10 round trips, bulk
- * count/8 bytes (at most 64 MiB), dgram count/10 datagrams. The server's
- * answers cover the warm-up too; clients subtract it.
+ * the work untimed, on the same connection, so that a JIT has compiled the
+ * calls both sides make before the clock starts: ping-pong count/10 round
+ * trips, bulk count/8 bytes (at most 64 MiB), dgram count/10 datagrams. The
+ * server's answers cover the warm-up too; clients subtract it.
  *
  * Usage:
  *   bench server <pingpong|bulk|dgram> <tcp|udp|unix> [unix path]
