@@ -62,9 +62,11 @@ export interface Handle {
 export const READ = 0;
 export const WRITE = 1;
 
-// Sockets with something pending, held strongly so that none is collected
-// (and closed by its finalizer) while a caller awaits it.
-const busy = new Set<object>();
+// The poller's shared state (native/poller.cc): what this side wants (1: keep
+// the loop alive), whether the handle is ref'd, whether its callback runs.
+const WANT = 0;
+const REFED = 1;
+const IN_CALLBACK = 2;
 
 interface Op<T> {
   attempt: () => number;
@@ -90,16 +92,22 @@ export class AsyncIo {
   #events = 0;
   /** Whether the user wants a pending call to keep the process alive (ref()/unref()). */
   #refed = true;
-  /** Whether the poll handle is ref'd now: only while something is pending, and #refed. */
-  #handleRefed = false;
+  /** The poller's shared state, once there is a poller. */
+  #shared: Int32Array | null = null;
   /** Called after the poller is made, to restore the socket's blocking mode. */
   readonly #restoreMode: () => void;
   /**
    * The socket, held weakly: a watched poller holds its callback (and so this
-   * object) strongly, and an idle socket must stay collectable. While
-   * something is pending, `busy` holds the socket strongly instead.
+   * object) strongly, and an idle socket must stay collectable.
    */
   readonly #owner: WeakRef<object>;
+  /**
+   * The socket again, held strongly while something is pending, so that it
+   * is not collected (and closed by its finalizer) while a caller awaits it.
+   * This object is itself held then: something pending means a watching
+   * poller (#arm), and a watching poller holds #onPoll strongly.
+   */
+  #pin: object | null = null;
   readonly #onPoll = (status: number, events: number): void => this.#ready(status, events);
 
   constructor(owner: object, handle: Handle, restoreMode: () => void) {
@@ -154,15 +162,22 @@ export class AsyncIo {
     this.#updateRef();
   }
 
-  /** The handle keeps the loop alive exactly while something is pending and the user wants it. */
+  /**
+   * The handle keeps the loop alive exactly while something is pending and
+   * the user wants it. Inside the poller's own callback (and the microtasks
+   * it runs) the wish is only written down: the poller applies it when the
+   * callback returns, so that a read completed there and the next one queued
+   * by whoever awaited it do not cost an unref() and a ref().
+   */
   #updateRef(): void {
     const poller = this.#h.poller;
-    if (poller === null) return;
-    const want = this.#refed && this.pending > 0;
-    if (want === this.#handleRefed) return;
-    if (want) poller.ref();
+    const shared = this.#shared;
+    if (poller === null || shared === null) return;
+    const want = this.#refed && this.pending > 0 ? 1 : 0;
+    shared[WANT] = want;
+    if (shared[IN_CALLBACK] !== 0 || shared[REFED] === want) return;
+    if (want !== 0) poller.ref();
     else poller.unref();
-    this.#handleRefed = want;
   }
 
   /** Rejects everything pending with EBADF and closes the poller. Call before the fd is closed. */
@@ -172,8 +187,8 @@ export class AsyncIo {
     this.#queues[WRITE].length = 0;
     this.#h.poller?.close();
     this.#h.poller = null;
+    this.#shared = null;
     this.#events = 0;
-    this.#handleRefed = false;
     this.#setBusy(false);
     for (const op of pending) this.#settle(op, -EBADF);
   }
@@ -258,7 +273,7 @@ export class AsyncIo {
           return;
         }
         this.#h.poller = poller;
-        this.#handleRefed = true; // a new handle is ref'd
+        this.#shared = new Int32Array(poller.shared()!);
         // uv_poll_init made the fd O_NONBLOCK; the sync calls want their mode back.
         this.#restoreMode();
       }
@@ -282,9 +297,7 @@ export class AsyncIo {
   }
 
   #setBusy(on: boolean): void {
-    const owner = this.#owner.deref();
-    if (owner === undefined) return;
-    if (on) busy.add(owner);
-    else busy.delete(owner);
+    if (!on) this.#pin = null;
+    else if (this.#pin === null) this.#pin = this.#owner.deref() ?? null;
   }
 }

@@ -45,6 +45,12 @@ export interface NativePoller {
   close(): void;
   ref(): void;
   unref(): void;
+  /**
+   * Three int32 slots shared with native code: what lib/ wants (1: keep the
+   * loop alive), whether the handle is ref'd, whether its callback is
+   * running. Undefined after a failed uv_poll_init.
+   */
+  shared(): ArrayBuffer | undefined;
 }
 
 export interface Native {

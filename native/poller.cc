@@ -20,6 +20,13 @@
 //   * while a worker is terminated, N-API calls fail without an exception to
 //     throw: NODE_API_SWALLOW_UNTHROWABLE_EXCEPTIONS (binding.gyp) keeps
 //     node-addon-api from turning that into std::terminate.
+//
+// Whether the handle keeps the loop alive (uv_ref/uv_unref) follows lib/'s
+// "something is pending" through a small buffer both sides see (kShared*).
+// Inside the handle's own callback, and the microtasks it runs, lib/ only
+// writes what it wants, and OnPoll applies that once the callback returns:
+// a read that completes and a next read queued by the code awaiting it cost
+// no ref/unref call at all. Anywhere else lib/ calls ref()/unref().
 #include <uv.h>
 
 #include "binding.h"
@@ -41,6 +48,13 @@ EnvData* GetEnvData(napi_env env) {
   return static_cast<EnvData*>(data);
 }
 
+// The shared state, int32 slots: what lib/ wants (1: keep the loop alive),
+// what the handle is (1: ref'd), and whether its callback is running.
+constexpr int kSharedWant = 0;
+constexpr int kSharedRefed = 1;
+constexpr int kSharedInCallback = 2;
+constexpr size_t kSharedSlots = 3;
+
 // Outlives the JS object when needed: freed in the uv_close callback.
 struct PollState {
   uv_poll_t handle;
@@ -49,9 +63,19 @@ struct PollState {
   napi_async_context context = nullptr;
   napi_async_cleanup_hook_handle cleanup = nullptr;  // removed in OnClose
   Poller* owner = nullptr;  // the JS wrapper, until it is collected
+  int32_t* shared = nullptr;     // kSharedSlots, in the ArrayBuffer below
+  napi_ref shared_ref = nullptr;  // strong: the memory stays until OnClose
   int events = 0;
   bool closing = false;
 };
+
+void SetRef(PollState* s, bool on) {
+  if (on)
+    uv_ref(reinterpret_cast<uv_handle_t*>(&s->handle));
+  else
+    uv_unref(reinterpret_cast<uv_handle_t*>(&s->handle));
+  s->shared[kSharedRefed] = on ? 1 : 0;
+}
 
 void OnClose(uv_handle_t* h);
 
@@ -78,7 +102,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
                         InstanceMethod<&Poller::Stop>("stop"),
                         InstanceMethod<&Poller::Close>("close"),
                         InstanceMethod<&Poller::Ref>("ref"),
-                        InstanceMethod<&Poller::Unref>("unref")});
+                        InstanceMethod<&Poller::Unref>("unref"),
+                        InstanceMethod<&Poller::Shared>("shared")});
   }
 
   // new Poller(fd, callback(status, events)): uv_poll_init on the env's own
@@ -103,6 +128,14 @@ class Poller : public Napi::ObjectWrap<Poller> {
     s->env = env;
     s->owner = this;
     napi_create_reference(env, info[1], 0, &s->callback);
+    void* shared = nullptr;
+    napi_value shared_ab;
+    napi_create_arraybuffer(env, kSharedSlots * sizeof(int32_t), &shared, &shared_ab);
+    s->shared = static_cast<int32_t*>(shared);
+    s->shared[kSharedWant] = 1;   // a new handle is ref'd, and nobody has
+    s->shared[kSharedRefed] = 1;  // asked for anything else yet
+    s->shared[kSharedInCallback] = 0;
+    napi_create_reference(env, shared_ab, 1, &s->shared_ref);
     napi_async_init(env, nullptr, Napi::String::New(env, "bsdsock:poll"), &s->context);
     napi_add_async_cleanup_hook(env, OnCleanup, s, &s->cleanup);
     if (EnvData* d = GetEnvData(env)) d->open_pollers++;
@@ -163,16 +196,29 @@ class Poller : public Napi::ObjectWrap<Poller> {
     return info.Env().Undefined();
   }
 
+  // ref()/unref(): now, and the wish stays until lib/ writes another.
   Napi::Value Ref(const Napi::CallbackInfo& info) {
-    if (state_ != nullptr && !state_->closing)
-      uv_ref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+    if (state_ != nullptr && !state_->closing) {
+      state_->shared[kSharedWant] = 1;
+      SetRef(state_, true);
+    }
     return info.Env().Undefined();
   }
 
   Napi::Value Unref(const Napi::CallbackInfo& info) {
-    if (state_ != nullptr && !state_->closing)
-      uv_unref(reinterpret_cast<uv_handle_t*>(&state_->handle));
+    if (state_ != nullptr && !state_->closing) {
+      state_->shared[kSharedWant] = 0;
+      SetRef(state_, false);
+    }
     return info.Env().Undefined();
+  }
+
+  // shared() -> the ArrayBuffer of the shared state (kShared*), or undefined
+  // after a failed uv_poll_init.
+  Napi::Value Shared(const Napi::CallbackInfo& info) {
+    napi_value ab = nullptr;
+    if (state_ != nullptr) napi_get_reference_value(info.Env(), state_->shared_ref, &ab);
+    return ab != nullptr ? Napi::Value(info.Env(), ab) : info.Env().Undefined();
   }
 
   static void StopState(napi_env env, PollState* s) {
@@ -202,7 +248,12 @@ void OnPoll(uv_poll_t* h, int status, int events) {
     napi_create_int32(env, events, &args[1]);
     // MakeCallback (not call_function): it drains the microtask queue, so
     // the promises settled by the callback run now, not at some later tick.
+    s->shared[kSharedInCallback] = 1;
     napi_status st = napi_make_callback(env, s->context, global, fn, 2, args, &result);
+    s->shared[kSharedInCallback] = 0;
+    // What lib/ wanted while its callback ran (s lives until OnClose).
+    if (!s->closing && s->shared[kSharedWant] != s->shared[kSharedRefed])
+      SetRef(s, s->shared[kSharedWant] != 0);
     bool pending = false;
     // A worker being terminated fails the call with no exception to report.
     if (st == napi_pending_exception && napi_is_exception_pending(env, &pending) == napi_ok && pending) {
@@ -219,6 +270,7 @@ void OnClose(uv_handle_t* h) {
   if (s->owner != nullptr) s->owner->Detach();
   if (EnvData* d = GetEnvData(s->env)) d->open_pollers--;
   napi_delete_reference(s->env, s->callback);
+  napi_delete_reference(s->env, s->shared_ref);
   napi_async_destroy(s->env, s->context);
   napi_async_cleanup_hook_handle cleanup = s->cleanup;
   delete s;

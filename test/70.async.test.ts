@@ -877,6 +877,23 @@ describe('70 async', function () {
         assert.deepEqual([e.code, e.signal, e.stdout, e.stderr], [null, 'SIGKILL', 'pending 1\n', ''], modes[i]);
       }
     });
+
+    it('so does a call started by the code awaiting another, inside the poller callback', async () => {
+      // lib/ defers ref/unref there and the poller applies it afterwards.
+      const running = (['chain', 'chain-other'] as const).map((m) => ({ m, c: tsNode(FIXTURE, [m]) }));
+      const unrefd = tsNode(FIXTURE, ['chain-unref']);
+      assert.equal(await running[0]!.c.line(), 'chained 1 one');
+      assert.equal(await running[1]!.c.line(), 'chained 2 two');
+      const e = await unrefd.exit();
+      assert.deepEqual([e.code, e.signal, e.stdout, e.stderr], [0, null, 'chained 1 one\n', '']);
+      await sleep(300);
+      for (const { m, c } of running) {
+        assert.equal(c.proc.exitCode, null, `${m} exited: ${c.proc.exitCode}`);
+        process.kill(c.proc.pid!, 'SIGKILL');
+        const x = await c.exit();
+        assert.deepEqual([x.code, x.signal, x.stderr], [null, 'SIGKILL', ''], m);
+      }
+    });
   });
 
   // ---- 8. blocking mode --------------------------------------------------------------
