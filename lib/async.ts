@@ -15,6 +15,8 @@
 // so an aborted one has consumed no data. While something is pending the
 // socket is kept alive (and, unless unref()'d, so is the process).
 
+import { markAsUntransferable } from 'node:worker_threads';
+
 import { native, type NativePoller } from './binding';
 import { E, errnoName, SocketError, type ErrorAddress } from './errors';
 import * as v from './validate';
@@ -95,7 +97,7 @@ export class AsyncIo {
   /** The poller's shared state, once there is a poller. */
   #shared: Int32Array | null = null;
   /** Called after the poller is made, to restore the socket's blocking mode. */
-  readonly #restoreMode: () => void;
+  readonly #restoreMode: (owner: object) => void;
   /**
    * The socket, held weakly: a watched poller holds its callback (and so this
    * object) strongly, and an idle socket must stay collectable.
@@ -110,7 +112,13 @@ export class AsyncIo {
   #pin: object | null = null;
   readonly #onPoll = (status: number, events: number): void => this.#ready(status, events);
 
-  constructor(owner: object, handle: Handle, restoreMode: () => void) {
+  /**
+   * `restoreMode(owner)` runs once the poller exists. It gets the socket as an
+   * argument so that it need not hold it: a closure over the socket would
+   * keep every socket that ever waited alive for as long as its poller
+   * watches.
+   */
+  constructor(owner: object, handle: Handle, restoreMode: (owner: object) => void) {
     this.#owner = new WeakRef(owner);
     this.#h = handle;
     this.#restoreMode = restoreMode;
@@ -198,6 +206,11 @@ export class AsyncIo {
     return this.#queues[READ].length + this.#queues[WRITE].length;
   }
 
+  #fail(op: Op<unknown>, err: unknown): void {
+    if (op.onAbort !== null) op.signal!.removeEventListener('abort', op.onAbort);
+    op.reject(err);
+  }
+
   #settle(op: Op<unknown>, r: number): void {
     if (op.onAbort !== null) op.signal!.removeEventListener('abort', op.onAbort);
     if (r < 0) op.reject(failure(r, op.syscall, op.where));
@@ -224,8 +237,13 @@ export class AsyncIo {
 
   /** Tries the heads of the ready queues until they would block again. */
   #ready(status: number, events: number): void {
-    // An error from the poller (status < 0): let the syscalls report it.
-    if (status < 0) events = UV_READABLE | UV_WRITABLE;
+    // An error from the poller (status < 0, POLLERR: a pending socket error):
+    // let the syscalls report it. libuv has stopped the handle, so #arm must
+    // start it again for whatever still waits.
+    if (status < 0) {
+      events = UV_READABLE | UV_WRITABLE;
+      this.#events = 0;
+    }
     // A direction that fired with nobody waiting is dropped from the sticky
     // interest: readiness is level-triggered and would fire again and again.
     const reads = this.#queues[READ];
@@ -245,7 +263,16 @@ export class AsyncIo {
   #drain(q: Op<unknown>[]): void {
     while (q.length > 0) {
       const op = q[0]!;
-      const r = op.attempt();
+      let r: number;
+      try {
+        r = op.attempt();
+      } catch (err) {
+        // A buffer detached while the call waited: the native call throws
+        // before any syscall. The call fails; the ones behind it go on.
+        q.shift();
+        this.#fail(op, err);
+        continue;
+      }
       if (r === -EAGAIN) return;
       q.shift();
       this.#settle(op, r);
@@ -273,9 +300,15 @@ export class AsyncIo {
           return;
         }
         this.#h.poller = poller;
-        this.#shared = new Int32Array(poller.shared()!);
-        // uv_poll_init made the fd O_NONBLOCK; the sync calls want their mode back.
-        this.#restoreMode();
+        // Native code writes this memory for the poller's whole life: it must
+        // never be detached by a transfer (a transfer now copies it).
+        const shared = poller.shared()!; // exists when status() is 0
+        markAsUntransferable(shared);
+        this.#shared = new Int32Array(shared);
+        // uv_poll_init made the fd O_NONBLOCK; the sync calls want their mode
+        // back. A new poller only comes from run(), whose caller holds the socket.
+        const owner = this.#owner.deref();
+        if (owner !== undefined) this.#restoreMode(owner);
       }
       const r = poller!.start(events);
       if (r < 0) {

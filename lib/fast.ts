@@ -3,7 +3,15 @@
 // nothing and allocates nothing. These wrappers are small enough for V8 to
 // inline into their callers.
 
+import { markAsUntransferable } from 'node:worker_threads';
+
 import { native } from './binding';
+
+// Native code keeps pointers into these three buffers for the env's whole
+// life: a transfer must copy them, never detach them.
+markAsUntransferable(native.frame);
+markAsUntransferable(native.addrIn);
+markAsUntransferable(native.addrOut);
 
 const F = new Float64Array(native.frame);
 const addrIn = new Uint8Array(native.addrIn);

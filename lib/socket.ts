@@ -788,10 +788,13 @@ export class Socket {
   // They reject, never throw, for bad arguments too.
 
   #aio(): AsyncIo {
-    return (this.#io ??= new AsyncIo(this, this.#h, () => {
-      // uv_poll_init set O_NONBLOCK; a blocking socket's sync calls need it off.
-      if (this.#timeout === null) native.setNonblocking(this.#h.fd, false);
-    }));
+    return (this.#io ??= new AsyncIo(this, this.#h, Socket.#restoreBlocking));
+  }
+
+  /** uv_poll_init set O_NONBLOCK; a blocking socket's sync calls need it off. */
+  static #restoreBlocking(owner: object): void {
+    const s = owner as Socket;
+    if (s.#timeout === null) native.setNonblocking(s.#h.fd, false);
   }
 
   /**

@@ -27,6 +27,8 @@
 // writes what it wants, and OnPoll applies that once the callback returns:
 // a read that completes and a next read queued by the code awaiting it cost
 // no ref/unref call at all. Anywhere else lib/ calls ref()/unref().
+#include <cerrno>
+
 #include <uv.h>
 
 #include "binding.h"
@@ -118,24 +120,32 @@ class Poller : public Napi::ObjectWrap<Poller> {
     uv_loop_t* loop = nullptr;
     if (napi_get_uv_event_loop(env, &loop) != napi_ok)
       throw Napi::Error::New(info.Env(), "bsdsock: no event loop");
+    // The shared state first: once a worker is being terminated, Node-API
+    // refuses to create it, and then there must be no handle to undo.
+    void* shared = nullptr;
+    napi_value shared_ab = nullptr;
+    napi_ref shared_ref = nullptr;
+    if (napi_create_arraybuffer(env, kSharedSlots * sizeof(int32_t), &shared, &shared_ab) != napi_ok ||
+        shared == nullptr || napi_create_reference(env, shared_ab, 1, &shared_ref) != napi_ok) {
+      status_ = -ENOMEM;
+      return;
+    }
     auto* s = new PollState();
     status_ = uv_poll_init(loop, &s->handle, fd);  // -errno on Unix
     if (status_ != 0) {
+      napi_delete_reference(env, shared_ref);
       delete s;
       return;
     }
     s->handle.data = s;
     s->env = env;
     s->owner = this;
-    napi_create_reference(env, info[1], 0, &s->callback);
-    void* shared = nullptr;
-    napi_value shared_ab;
-    napi_create_arraybuffer(env, kSharedSlots * sizeof(int32_t), &shared, &shared_ab);
     s->shared = static_cast<int32_t*>(shared);
+    s->shared_ref = shared_ref;
     s->shared[kSharedWant] = 1;   // a new handle is ref'd, and nobody has
     s->shared[kSharedRefed] = 1;  // asked for anything else yet
     s->shared[kSharedInCallback] = 0;
-    napi_create_reference(env, shared_ab, 1, &s->shared_ref);
+    napi_create_reference(env, info[1], 0, &s->callback);
     napi_async_init(env, nullptr, Napi::String::New(env, "bsdsock:poll"), &s->context);
     napi_add_async_cleanup_hook(env, OnCleanup, s, &s->cleanup);
     if (EnvData* d = GetEnvData(env)) d->open_pollers++;
@@ -241,6 +251,14 @@ void OnPoll(uv_poll_t* h, int status, int events) {
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
   napi_value fn = nullptr;
   napi_get_reference_value(env, s->callback, &fn);
+  // On an error (POLLERR: a pending socket error) libuv has stopped the
+  // handle itself: the callback is no longer held for polling. lib/ starts
+  // the handle again if something still waits.
+  if (status < 0 && s->events != 0) {
+    uint32_t count;
+    napi_reference_unref(env, s->callback, &count);
+    s->events = 0;
+  }
   if (fn != nullptr) {
     napi_value global, args[2], result;
     napi_get_global(env, &global);

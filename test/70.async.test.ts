@@ -837,6 +837,44 @@ describe('70 async', function () {
         for (const l of saved) process.on('warning', l);
       }
     });
+
+    it('so is one whose call completed with data, while its poller still watches for reads', async function () {
+      // Read interest stays on after a read (#arm), so the poller holds its
+      // callback strongly: nothing reachable from it may hold the socket.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc === undefined) this.skip();
+      const base = native.pollerCount();
+      const saved = process.listeners('warning');
+      process.removeAllListeners('warning');
+      const warnings: Error[] = [];
+      process.on('warning', (w) => warnings.push(w));
+      try {
+        let fd = -1;
+        let weak!: WeakRef<Socket>;
+        const [, y] = await (async () => {
+          const [x, y2] = socketpair();
+          fd = x.fileno();
+          weak = new WeakRef(x);
+          const p = x.recvAsync(10); // waits: the poller is made
+          await ticks(1);
+          y2.sendall('hi');
+          assert.deepEqual(await p, Buffer.from('hi')); // done; read interest stays
+          return [null, track(y2)] as const;
+        })();
+        for (let i = 0; i < 50 && warnings.length === 0; i++) {
+          gc();
+          await ticks(2);
+        }
+        assert.equal(weak.deref(), undefined, 'the idle socket was not collected');
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0]!.message, new RegExp(`^unclosed <Socket fd=${fd} family=AF_UNIX type=SOCK_STREAM`));
+        assert.equal(await pollersSettle(base), base);
+        y.close();
+      } finally {
+        process.removeAllListeners('warning');
+        for (const l of saved) process.on('warning', l);
+      }
+    });
   });
 
   // ---- 7. ref / unref: child processes -------------------------------------------
@@ -1256,6 +1294,45 @@ describe('70 async', function () {
       c.setsockopt(SOL_SOCKET, SO_LINGER, linger); // close sends RST
       c.close();
       isSocketError(await read.error(), 'ECONNRESET', 'recv');
+    });
+
+    it('after a socket error reported by the poller (POLLERR), later calls still wake up', async () => {
+      // A UDP socket connected to a port nobody listens on: the ICMP error
+      // arrives as POLLERR, and libuv stops the poll handle on its own.
+      const gone = socket(AF_INET, SOCK_DGRAM);
+      gone.bind(['127.0.0.1', 0]);
+      const port = (gone.getsockname() as [string, number])[1];
+      gone.close();
+      const a = track(socket(AF_INET, SOCK_DGRAM));
+      a.bind(['127.0.0.1', 0]);
+      a.connect(['127.0.0.1', port]);
+      const first = watch(a.recvAsync(100));
+      await ticks(1);
+      a.send('ping');
+      isSocketError(await first.error(), 'ECONNREFUSED', 'recv');
+      // Now the port has a sender, which a must still hear.
+      const b = track(socket(AF_INET, SOCK_DGRAM));
+      b.bind(['127.0.0.1', port]);
+      const second = watch(a.recvAsync(100, { signal: AbortSignal.timeout(5000) }));
+      await ticks(2);
+      assert.equal(second.state, 'pending');
+      b.sendto('hello', a.getsockname() as Address);
+      assert.deepEqual(await second.get(), Buffer.from('hello'));
+    });
+
+    it('a buffer detached while its call waits rejects that call with a RangeError and consumes nothing', async () => {
+      const [a, b] = pair();
+      const ab = new ArrayBuffer(16);
+      const read = watch(a.recvIntoAsync(new Uint8Array(ab)));
+      await ticks(1);
+      structuredClone(ab, { transfer: [ab] });
+      assert.equal(ab.byteLength, 0);
+      b.sendall('kept');
+      const err = await read.error();
+      assert.ok(err instanceof RangeError, String(err));
+      assert.equal(err.message, 'bsdsock: byte range outside the buffer');
+      // The data is still there for the next call.
+      assert.deepEqual(await a.recvAsync(16, { signal: AbortSignal.timeout(5000) }), Buffer.from('kept'));
     });
 
     it('connectAsync on AF_UNIX: ENOENT and ECONNREFUSED carry the path, as connect() does', async () => {

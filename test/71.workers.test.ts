@@ -166,6 +166,12 @@ describe('71 workers', function () {
     await terminations(20, 'busy', (r) => [`${r} busy pollers=6 failures=0 exit=1`]);
   });
 
+  // A termination that lands while a poller is being made: Node-API then
+  // refuses to create its shared state, which must fail the call, not crash.
+  it('survives 40 terminations of a worker that is making pollers (child process)', async () => {
+    await terminations(40, 'creating', (r) => [`${r} creating pollers=4 failures=0 exit=1`]);
+  });
+
   it('blocks only the worker in sync blocking calls: the main thread keeps ticking', async () => {
     // 0 starting, 1 in accept(), 2 in recv(), 3 done (set by the worker).
     const state = new Int32Array(new SharedArrayBuffer(4));
