@@ -871,7 +871,11 @@ export class Socket {
     }
   }
 
-  /** {@link Socket.recvInto} without blocking the event loop. Resolves with the byte count. */
+  /**
+   * {@link Socket.recvInto} without blocking the event loop. Resolves with the
+   * byte count. If `buffer` is detached (transferred) while the call waits,
+   * the call rejects with a RangeError and consumes nothing.
+   */
   recvIntoAsync(buffer: ArrayBufferView, options?: AsyncOptions): Promise<number>;
   recvIntoAsync(buffer: ArrayBufferView, nbytes: number, options?: AsyncOptions): Promise<number>;
   recvIntoAsync(buffer: ArrayBufferView, nbytes: number, flags: number, options?: AsyncOptions): Promise<number>;
