@@ -300,8 +300,8 @@ export class AsyncIo {
           return;
         }
         this.#h.poller = poller;
-        // Native code writes this memory for the poller's whole life: it must
-        // never be detached by a transfer (a transfer now copies it).
+        // Native code writes this memory for the poller's whole life: a
+        // transfer list must not detach it (see lib/fast.ts).
         const shared = poller.shared()!; // exists when status() is 0
         markAsUntransferable(shared);
         this.#shared = new Int32Array(shared);

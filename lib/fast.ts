@@ -8,7 +8,9 @@ import { markAsUntransferable } from 'node:worker_threads';
 import { native } from './binding';
 
 // Native code keeps pointers into these three buffers for the env's whole
-// life: a transfer must copy them, never detach them.
+// life. Marked untransferable, a transfer list copies them (Node 20) or
+// refuses them (Node 21+) instead of detaching them. They are internal:
+// nothing outside lib/ should reach them, let alone call .transfer().
 markAsUntransferable(native.frame);
 markAsUntransferable(native.addrIn);
 markAsUntransferable(native.addrOut);

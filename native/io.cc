@@ -145,10 +145,12 @@ napi_value GetsockoptInt(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// A zeroed ArrayBuffer, or nullptr when Node-API refuses to make one (a
+// worker being terminated while it loads the addon).
 napi_value NewBuffer(napi_env env, size_t size, uint8_t** data) {
-  napi_value ab;
+  napi_value ab = nullptr;
   void* p = nullptr;
-  napi_create_arraybuffer(env, size, &p, &ab);
+  if (napi_create_arraybuffer(env, size, &p, &ab) != napi_ok || p == nullptr) return nullptr;
   std::memset(p, 0, size);
   *data = static_cast<uint8_t*>(p);
   return ab;
@@ -161,11 +163,12 @@ void InitIo(Napi::Env env, Napi::Object exports) {
   napi_add_env_cleanup_hook(env, [](void* p) { delete static_cast<FastState*>(p); }, s);
   // The buffers are V8's (their memory never moves) and stay alive as
   // properties of the module's exports.
-  uint8_t* frame;
+  uint8_t* frame = nullptr;
   napi_value frame_ab = NewBuffer(env, kFrameSlots * sizeof(double), &frame);
   s->frame = reinterpret_cast<double*>(frame);
   napi_value addr_in_ab = NewBuffer(env, sizeof(sockaddr_storage), &s->addr_in);
   napi_value addr_out_ab = NewBuffer(env, kAddrOutSize, &s->addr_out);
+  if (frame_ab == nullptr || addr_in_ab == nullptr || addr_out_ab == nullptr) return;
   exports.Set("frame", Napi::Value(env, frame_ab));
   exports.Set("addrIn", Napi::Value(env, addr_in_ab));
   exports.Set("addrOut", Napi::Value(env, addr_out_ab));

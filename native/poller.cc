@@ -130,6 +130,8 @@ class Poller : public Napi::ObjectWrap<Poller> {
       status_ = -ENOMEM;
       return;
     }
+    // Everything that can throw comes before the handle exists.
+    Napi::String name = Napi::String::New(env, "bsdsock:poll");
     auto* s = new PollState();
     status_ = uv_poll_init(loop, &s->handle, fd);  // -errno on Unix
     if (status_ != 0) {
@@ -146,7 +148,7 @@ class Poller : public Napi::ObjectWrap<Poller> {
     s->shared[kSharedRefed] = 1;  // asked for anything else yet
     s->shared[kSharedInCallback] = 0;
     napi_create_reference(env, info[1], 0, &s->callback);
-    napi_async_init(env, nullptr, Napi::String::New(env, "bsdsock:poll"), &s->context);
+    napi_async_init(env, nullptr, name, &s->context);
     napi_add_async_cleanup_hook(env, OnCleanup, s, &s->cleanup);
     if (EnvData* d = GetEnvData(env)) d->open_pollers++;
     state_ = s;

@@ -1286,7 +1286,7 @@ describe('70 async', function () {
       const a = track(socket(AF_INET, SOCK_DGRAM));
       a.bind(['127.0.0.1', 0]);
       a.connect(['127.0.0.1', port]);
-      const first = watch(a.recvAsync(100));
+      const first = watch(a.recvAsync(100, { signal: AbortSignal.timeout(5000) }));
       await ticks(1);
       a.send('ping');
       isSocketError(await first.error(), 'ECONNREFUSED', 'recv');

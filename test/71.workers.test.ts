@@ -168,7 +168,8 @@ describe('71 workers', function () {
 
   // A termination that lands while a poller is being made: Node-API then
   // refuses to create its shared state, which must fail the call, not crash.
-  it('survives 40 terminations of a worker that is making pollers (child process)', async () => {
+  it('survives 40 terminations of a worker that is making pollers (child process)', async function () {
+    this.timeout(90_000); // 40 workers, each starting tsx: about 6-13 s
     await terminations(40, 'creating', (r) => [`${r} creating pollers=4 failures=0 exit=1`]);
   });
 
