@@ -1279,7 +1279,7 @@ describe('70 async', function () {
     it('after a socket error reported by the poller (POLLERR), later calls still wake up', async () => {
       // A UDP socket connected to a port nobody listens on: the ICMP error
       // arrives as POLLERR, and libuv stops the poll handle on its own.
-      const gone = socket(AF_INET, SOCK_DGRAM);
+      const gone = track(socket(AF_INET, SOCK_DGRAM));
       gone.bind(['127.0.0.1', 0]);
       const port = (gone.getsockname() as [string, number])[1];
       gone.close();
