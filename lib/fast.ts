@@ -21,6 +21,19 @@ const addrIn = new Uint8Array(native.addrIn);
 /** The buffer recvfrom() fills with the sender's sockaddr, its length after it. */
 export const addrOut = new Uint8Array(native.addrOut);
 
+/**
+ * A byte length meaning "from the offset to the end of the view". Native code
+ * measures the view anyway, and JavaScript's `byteLength` getter is not
+ * inlined by Node 20's optimizing compiler: it costs a generic property load
+ * and a builtin call, as much as the rest of a data call's JavaScript. A call
+ * made with END reports the view's byte length in {@link viewBytes}.
+ *
+ * Only for calls made at once: a call retried later from the event loop
+ * passes its length, so that a buffer detached meanwhile fails the range
+ * check instead of becoming a zero-length read or write.
+ */
+export const END = -1;
+
 /** Writes the arguments every data call takes into the frame. */
 function args(fd: number, off: number, len: number, flags: number): void {
   F[0] = fd;
@@ -29,21 +42,26 @@ function args(fd: number, off: number, len: number, flags: number): void {
   F[3] = flags;
 }
 
-/** recv(2) into view[off, off + len): the count, or -errno. */
+/** The byte length of the view the last data call used. */
+export function viewBytes(): number {
+  return F[8]!;
+}
+
+/** recv(2) into view[off, off + len) (len END: to its end): the count, or -errno. */
 export function recv(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
   args(fd, off, len, flags);
   native.recv(view);
   return F[7]!;
 }
 
-/** send(2) of view[off, off + len), MSG_NOSIGNAL: the count, or -errno. */
+/** send(2) of view[off, off + len) (len END: to its end), MSG_NOSIGNAL: the count, or -errno. */
 export function send(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
   args(fd, off, len, flags);
   native.send(view);
   return F[7]!;
 }
 
-/** recvfrom(2) into view[off, off + len), the sender in {@link addrOut}: the count, or -errno. */
+/** recvfrom(2) into view[off, off + len) (len END: to its end), the sender in {@link addrOut}: the count, or -errno. */
 export function recvfrom(fd: number, view: ArrayBufferView, off: number, len: number, flags: number): number {
   args(fd, off, len, flags);
   native.recvfrom(view);
@@ -54,7 +72,7 @@ export function recvfrom(fd: number, view: ArrayBufferView, off: number, len: nu
 // sockaddr cache hands out the same Buffer) copies it once.
 let lastSockaddr: Uint8Array | null = null;
 
-/** sendto(2) of view[off, off + len) to `sockaddr`: the count, or -errno. */
+/** sendto(2) of view[off, off + len) (len END: to its end) to `sockaddr`: the count, or -errno. */
 export function sendto(fd: number, view: ArrayBufferView, off: number, len: number, flags: number, sockaddr: Uint8Array): number {
   if (sockaddr !== lastSockaddr) {
     addrIn.set(sockaddr);

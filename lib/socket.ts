@@ -58,6 +58,7 @@ import * as v from './validate';
 
 const { EAGAIN, EBADF, EINPROGRESS, EISCONN } = E;
 const INT_MAX = 2147483647;
+const { END } = fast;
 // SOCK_NONBLOCK and SOCK_CLOEXEC exist on Linux and the BSDs, not on macOS.
 const NONBLOCK_FLAG = SOCK_NONBLOCK ?? 0;
 const TYPE_FLAGS = NONBLOCK_FLAG | (SOCK_CLOEXEC ?? 0);
@@ -614,7 +615,7 @@ export class Socket {
    */
   recvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
     const view = v.writableView(buffer, 'buffer');
-    const len = intoLength(view, nbytes);
+    const len = nbytes === 0 ? END : intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
     const n = fast.recv(fd, view, 0, len, flags);
@@ -631,7 +632,7 @@ export class Socket {
    */
   tryRecvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
     const view = v.writableView(buffer, 'buffer');
-    const len = intoLength(view, nbytes);
+    const len = nbytes === 0 ? END : intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
     const n = fast.recv(this.#h.fd, view, 0, len, flags | MSG_DONTWAIT);
     if (n >= 0) return n;
@@ -661,7 +662,7 @@ export class Socket {
    */
   recvfromInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): readonly [number, SocketAddress | null] {
     const view = v.writableView(buffer, 'buffer');
-    const len = intoLength(view, nbytes);
+    const len = nbytes === 0 ? END : intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
     let n = fast.recvfrom(fd, view, 0, len, flags);
@@ -679,9 +680,8 @@ export class Socket {
     const view = v.data(data);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
-    const len = view.byteLength;
-    const n = fast.send(fd, view, 0, len, flags);
-    return n >= 0 ? n : this.#sendWait(n, fd, view, 0, len, flags);
+    const n = fast.send(fd, view, 0, END, flags);
+    return n >= 0 ? n : this.#sendWait(n, fd, view, 0, END, flags);
   }
 
   /**
@@ -696,7 +696,7 @@ export class Socket {
   trySend(data: Data, flags = 0): number {
     const view = v.data(data);
     if (flags !== 0) v.int32(flags, 'flags');
-    const n = fast.send(this.#h.fd, view, 0, view.byteLength, flags | MSG_DONTWAIT);
+    const n = fast.send(this.#h.fd, view, 0, END, flags | MSG_DONTWAIT);
     if (n >= 0) return n;
     if (n === -EAGAIN) return -1;
     raise(n, 'send');
@@ -712,13 +712,14 @@ export class Socket {
     const view = v.data(data);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
-    const total = view.byteLength;
     const t = this.#timeout;
     const deadline = t !== null && t > 0 ? performance.now() + t * 1000 : -1;
     let off = 0;
+    let total: number;
     do {
-      let n = fast.send(fd, view, off, total - off, flags);
-      if (n < 0) n = this.#sendWait(n, fd, view, off, total - off, flags, deadline);
+      let n = fast.send(fd, view, off, END, flags);
+      total = fast.viewBytes();
+      if (n < 0) n = this.#sendWait(n, fd, view, off, END, flags, deadline);
       off += n;
     } while (off < total);
   }
@@ -743,10 +744,9 @@ export class Socket {
     const h = this.#h;
     const sockaddr = (this.#sendtoCache ??= new SockaddrCache()).get(h.family, to, 'sendto');
     const fd = h.fd;
-    const len = view.byteLength;
-    const n = fast.sendto(fd, view, 0, len, flags, sockaddr);
+    const n = fast.sendto(fd, view, 0, END, flags, sockaddr);
     if (n >= 0) return n;
-    return this.#sendtoWait(n, fd, view, len, flags, sockaddr, to);
+    return this.#sendtoWait(n, fd, view, END, flags, sockaddr, to);
   }
 
   /**
@@ -1174,7 +1174,7 @@ function intoLength(view: ArrayBufferView, nbytes: number): number {
   if (nbytes > view.byteLength) {
     throw v.outOfRange('nbytes', `<= buffer.byteLength (${view.byteLength})`, nbytes);
   }
-  return nbytes === 0 ? view.byteLength : nbytes;
+  return nbytes;
 }
 
 function intOption(fd: number, level: number, name: number): number {

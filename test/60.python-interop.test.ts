@@ -299,7 +299,7 @@ describe('60 interop with CPython socket', () => {
       });
     });
 
-    it('1 MiB each way with sendall through small buffers, checked by length and sha256 on the other side', async () => {
+    it('1 MiB each way with sendall through small buffers (a DataView inside a larger buffer), checked by length and sha256 on the other side', async () => {
       const child = python(
         py`
           srv = socket.socket()
@@ -332,8 +332,11 @@ describe('60 interop with CPython socket', () => {
         cli.setsockopt(SOL_SOCKET, SO_RCVBUF, 4096);
         cli.settimeout(T);
         cli.connect(['127.0.0.1', port]);
-        const data = randomBytes(MiB);
-        cli.sendall(data);
+        // A DataView at an odd offset into a larger buffer: exactly its own
+        // bytes go, over many partial sends.
+        const raw = randomBytes(MiB + 5);
+        const data = raw.subarray(3, 3 + MiB);
+        cli.sendall(new DataView(raw.buffer, raw.byteOffset + 3, MiB));
         cli.shutdown(SHUT_WR);
         // recvInto at a moving offset; the spare room would show any excess.
         const got = Buffer.alloc(2 * MiB);
