@@ -13,9 +13,9 @@
 //     napi_get_typedarray_info (napi_get_dataview_info for a DataView);
 //   * would-block is just -EAGAIN in the frame: no exception, no allocation;
 //   * a byte length of -1 means "to the end of the view", and every data call
-//     reports the view's byte length: JavaScript's own byteLength getter is
-//     a generic call in Node 20's optimizing compiler, as costly as the rest
-//     of the JavaScript side of a call.
+//     reports the view's byte length, so that JavaScript need not read the
+//     view's byteLength (in the optimized sync methods, a generic property
+//     load and a builtin call: as costly as the rest of their JavaScript).
 //
 // Frame slots: 0 fd, 1 byte offset, 2 byte length (-1: to the end), 3 flags,
 // 4 sockaddr length or option level, 5 option name, 6 option value out,
