@@ -82,6 +82,17 @@ interface Op<T> {
   onAbort: (() => void) | null;
 }
 
+// The executor of every promise run() makes for a call that waits: it hands
+// the promise's settle functions to the operation being queued. One function
+// for all, since a closure per call costs an allocation and, at its first
+// call, a lazy-compile step.
+let queuing: Op<unknown> | null = null;
+function takeSettlers(resolve: (value: never) => void, reject: (err: unknown) => void): void {
+  queuing!.resolve = resolve as (value: unknown) => void;
+  queuing!.reject = reject;
+}
+function unset(): void {}
+
 function failure(r: number, syscall: string, where: ErrorAddress | undefined): SocketError {
   return new SocketError(-r, errnoName(-r), syscall, where);
 }
@@ -99,15 +110,14 @@ export class AsyncIo {
   /** Called after the poller is made, to restore the socket's blocking mode. */
   readonly #restoreMode: (owner: object) => void;
   /**
-   * The socket, held weakly: a watched poller holds its callback (and so this
-   * object) strongly, and an idle socket must stay collectable.
-   */
-  readonly #owner: WeakRef<object>;
-  /**
-   * The socket again, held strongly while something is pending, so that it
-   * is not collected (and closed by its finalizer) while a caller awaits it.
-   * This object is itself held then: something pending means a watching
-   * poller (#arm), and a watching poller holds #onPoll strongly.
+   * The socket, held only while something is pending, so that it is not
+   * collected (and closed by its finalizer) while a caller awaits it. This
+   * object is itself held then: something pending means a watching poller
+   * (#arm), and a watching poller holds #onPoll strongly. Otherwise nothing
+   * here leads back to the socket: a poller still watching an idle socket
+   * must not keep it alive. run() gets the socket from its caller; a WeakRef
+   * to it would cost more per wait (each deref() is a runtime call that adds
+   * the socket to a set V8 makes anew for every job).
    */
   #pin: object | null = null;
   readonly #onPoll = (status: number, events: number): void => this.#ready(status, events);
@@ -118,17 +128,18 @@ export class AsyncIo {
    * keep every socket that ever waited alive for as long as its poller
    * watches.
    */
-  constructor(owner: object, handle: Handle, restoreMode: (owner: object) => void) {
-    this.#owner = new WeakRef(owner);
+  constructor(handle: Handle, restoreMode: (owner: object) => void) {
     this.#h = handle;
     this.#restoreMode = restoreMode;
   }
 
   /**
-   * Runs `attempt` as an async operation in `queue`. Resolves with
-   * `finish(result)`; rejects with a SocketError for a -errno result.
+   * Runs `attempt` as an async operation in `queue` of `owner` (the socket,
+   * kept alive while the operation waits). Resolves with `finish(result)`;
+   * rejects with a SocketError for a -errno result.
    */
   run<T>(
+    owner: object,
     queue: typeof READ | typeof WRITE,
     syscall: string,
     attempt: () => number,
@@ -147,15 +158,18 @@ export class AsyncIo {
         return Promise.resolve(finish(r));
       }
     }
-    return new Promise<T>((resolve, reject) => {
-      const op: Op<T> = { attempt, finish, resolve, reject, syscall, where, signal, onAbort: null };
-      if (signal !== undefined) {
-        op.onAbort = () => this.#abort(queue, op as Op<unknown>);
-        signal.addEventListener('abort', op.onAbort, { once: true });
-      }
-      q.push(op as Op<unknown>);
-      this.#arm();
-    });
+    const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
+    queuing = op;
+    const promise = new Promise<T>(takeSettlers);
+    queuing = null;
+    if (signal !== undefined) {
+      op.onAbort = () => this.#abort(queue, op);
+      signal.addEventListener('abort', op.onAbort, { once: true });
+    }
+    q.push(op);
+    this.#pin = owner;
+    this.#arm();
+    return promise;
   }
 
   /** Keeps the event loop alive while something is pending (the default). */
@@ -197,7 +211,7 @@ export class AsyncIo {
     this.#h.poller = null;
     this.#shared = null;
     this.#events = 0;
-    this.#setBusy(false);
+    this.#pin = null;
     for (const op of pending) this.#settle(op, -EBADF);
   }
 
@@ -288,7 +302,7 @@ export class AsyncIo {
    */
   #arm(idle = 0): void {
     const want = (this.#queues[READ].length > 0 ? UV_READABLE : 0) | (this.#queues[WRITE].length > 0 ? UV_WRITABLE : 0);
-    this.#setBusy(want !== 0);
+    if (want === 0) this.#pin = null;
     const events = want | (this.#events & ~idle);
     let poller = this.#h.poller;
     if (events !== this.#events) {
@@ -306,9 +320,9 @@ export class AsyncIo {
         markAsUntransferable(shared);
         this.#shared = new Int32Array(shared);
         // uv_poll_init made the fd O_NONBLOCK; the sync calls want their mode
-        // back. A new poller only comes from run(), whose caller holds the socket.
-        const owner = this.#owner.deref();
-        if (owner !== undefined) this.#restoreMode(owner);
+        // back. A new poller only comes from run(), which has just pinned the
+        // socket.
+        if (this.#pin !== null) this.#restoreMode(this.#pin);
       }
       const r = poller!.start(events);
       if (r < 0) {
@@ -324,13 +338,8 @@ export class AsyncIo {
     const pending = [...this.#queues[READ], ...this.#queues[WRITE]];
     this.#queues[READ].length = 0;
     this.#queues[WRITE].length = 0;
-    this.#setBusy(false);
+    this.#pin = null;
     this.#updateRef();
     for (const op of pending) this.#settle(op, r);
-  }
-
-  #setBusy(on: boolean): void {
-    if (!on) this.#pin = null;
-    else if (this.#pin === null) this.#pin = this.#owner.deref() ?? null;
   }
 }

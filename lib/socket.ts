@@ -788,7 +788,7 @@ export class Socket {
   // They reject, never throw, for bad arguments too.
 
   #aio(): AsyncIo {
-    return (this.#io ??= new AsyncIo(this, this.#h, Socket.#restoreBlocking));
+    return (this.#io ??= new AsyncIo(this.#h, Socket.#restoreBlocking));
   }
 
   /** uv_poll_init set O_NONBLOCK; a blocking socket's sync calls need it off. */
@@ -809,6 +809,7 @@ export class Socket {
       const h = this.#h;
       const timeout = defaultTimeout;
       return this.#aio().run(
+        this,
         READ,
         'accept',
         () => native.acceptNowait(h.fd, timeout !== null, addrOut),
@@ -848,7 +849,7 @@ export class Socket {
       if (err !== 0) return -err;
       return native.getpeername(h.fd, addrOut) === 0 ? 0 : -EAGAIN;
     };
-    await this.#aio().run(WRITE, 'connect', outcome, noValue, options, errorWhere(address));
+    await this.#aio().run(this, WRITE, 'connect', outcome, noValue, options, errorWhere(address));
   }
 
   /** {@link Socket.recv} without blocking the event loop. Resolves with the data; empty at EOF. */
@@ -865,7 +866,7 @@ export class Socket {
       }
       const buf = Buffer.allocUnsafe(bufsize);
       const f = flags | MSG_DONTWAIT;
-      return this.#aio().run(READ, 'recv', () => fast.recv(h.fd, buf, 0, bufsize, f), (n) => shrink(buf, n), options);
+      return this.#aio().run(this, READ, 'recv', () => fast.recv(h.fd, buf, 0, bufsize, f), (n) => shrink(buf, n), options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -886,7 +887,7 @@ export class Socket {
       const len = intoLength(view, nbytes);
       const h = this.#h;
       const f = flags | MSG_DONTWAIT;
-      return this.#aio().run(READ, 'recv', () => fast.recv(h.fd, view, 0, len, f), identity, options);
+      return this.#aio().run(this, READ, 'recv', () => fast.recv(h.fd, view, 0, len, f), identity, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -907,6 +908,7 @@ export class Socket {
       const buf = Buffer.allocUnsafe(bufsize);
       const f = flags | MSG_DONTWAIT;
       return this.#aio().run(
+        this,
         READ,
         'recvfrom',
         () => fast.recvfrom(h.fd, buf, 0, bufsize, f),
@@ -944,6 +946,7 @@ export class Socket {
       const h = this.#h;
       const f = flags | MSG_DONTWAIT;
       return this.#aio().run(
+        this,
         READ,
         'recvfrom',
         () => fast.recvfrom(h.fd, view, 0, len, f),
@@ -965,7 +968,7 @@ export class Socket {
       const h = this.#h;
       const len = view.byteLength;
       const f = flags | MSG_DONTWAIT;
-      return this.#aio().run(WRITE, 'send', () => fast.send(h.fd, view, 0, len, f), identity, options);
+      return this.#aio().run(this, WRITE, 'send', () => fast.send(h.fd, view, 0, len, f), identity, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -994,7 +997,7 @@ export class Socket {
           if (off >= total) return total;
         }
       };
-      return this.#aio().run(WRITE, 'send', attempt, noValue, options);
+      return this.#aio().run(this, WRITE, 'send', attempt, noValue, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -1012,26 +1015,39 @@ export class Socket {
    */
   sendtoAsync(data: Data, address: Address, options?: AsyncOptions): Promise<number>;
   sendtoAsync(data: Data, flags: number, address: Address, options?: AsyncOptions): Promise<number>;
-  async sendtoAsync(
+  sendtoAsync(
     data: Data,
     flagsOrAddress: number | Address,
     addressOrOptions?: Address | AsyncOptions,
     maybeOptions?: AsyncOptions,
   ): Promise<number> {
-    let flags = 0;
-    let to: unknown = flagsOrAddress;
-    const options = asyncOptions(typeof flagsOrAddress === 'number' ? maybeOptions : addressOrOptions);
-    if (typeof flagsOrAddress === 'number') {
-      flags = v.int32(flagsOrAddress, 'flags');
-      to = addressOrOptions;
+    try {
+      let flags = 0;
+      let to: unknown = flagsOrAddress;
+      const options = asyncOptions(typeof flagsOrAddress === 'number' ? maybeOptions : addressOrOptions);
+      if (typeof flagsOrAddress === 'number') {
+        flags = v.int32(flagsOrAddress, 'flags');
+        to = addressOrOptions;
+      }
+      const view = v.data(data);
+      const family = this.#h.family;
+      const sockaddr = (this.#sendtoCache ??= new SockaddrCache()).literal(family, to, 'sendto');
+      // Not an async function: a literal address, the common case, costs no
+      // second promise and no second await.
+      if (sockaddr !== null) return this.#sendtoRun(view, flags, sockaddr, to, options);
+      return toSockaddrAsync(family, to, 'sendto', options).then((resolved) =>
+        this.#sendtoRun(view, flags, resolved, to, options),
+      );
+    } catch (err) {
+      return Promise.reject(err);
     }
-    const view = v.data(data);
+  }
+
+  #sendtoRun(view: ArrayBufferView, flags: number, sockaddr: Buffer, to: unknown, options: AsyncOptions | undefined): Promise<number> {
     const h = this.#h;
-    const cache = (this.#sendtoCache ??= new SockaddrCache());
-    const sockaddr = cache.literal(h.family, to, 'sendto') ?? (await toSockaddrAsync(h.family, to, 'sendto', options));
     const len = view.byteLength;
     const f = flags | MSG_DONTWAIT;
-    return this.#aio().run(WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
+    return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
   }
 
   /** Lets a pending async call keep the process alive (the default). Returns the socket. */
