@@ -29,9 +29,10 @@ export const addrOut = new Uint8Array(native.addrOut);
  * call's JavaScript), though V8 inlines the same getter in a small loop. A
  * call made with END reports the view's byte length in {@link viewBytes}.
  *
- * Only for calls made at once: a call retried later from the event loop
- * passes its length, so that a buffer detached meanwhile fails the range
- * check instead of becoming a zero-length read or write.
+ * Only for the sync methods, whose retries wait in native code, with no
+ * JavaScript running in between. The async methods pass lengths: a call
+ * retried from the event loop must find a buffer detached meanwhile too
+ * short (a RangeError), not a zero-length read or write.
  */
 export const END = -1;
 
