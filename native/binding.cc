@@ -16,20 +16,25 @@ namespace {
 }  // namespace
 
 size_t ElementSize(napi_typedarray_type t) {
-  switch (t) {
+  switch (static_cast<int>(t)) {
     case napi_int8_array:
     case napi_uint8_array:
     case napi_uint8_clamped_array:
       return 1;
     case napi_int16_array:
     case napi_uint16_array:
+    case kFloat16Array:
       return 2;
     case napi_int32_array:
     case napi_uint32_array:
     case napi_float32_array:
       return 4;
-    default:  // float64, bigint64, biguint64
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
       return 8;
+    default:
+      return 0;
   }
 }
 
@@ -55,14 +60,16 @@ Bytes View(const Napi::CallbackInfo& info, size_t i) {
   napi_env env = info.Env();
   napi_value v = info[i];
   Bytes b;
-  napi_typedarray_type type;
+  napi_typedarray_type type = kUnknownTypedArray;
   size_t length;
   void* data;
   // The common case (a Buffer) costs one call; DataView is the fallback.
   if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr,
                                nullptr) == napi_ok) {
+    const size_t size = ElementSize(type);
+    if (size == 0) ThrowType(info.Env(), "bsdsock: unsupported TypedArray type");
     b.data = static_cast<uint8_t*>(data);
-    b.len = length * ElementSize(type);
+    b.len = length * size;
     return b;
   }
   bool is_dataview = false;

@@ -29,7 +29,15 @@ uint32_t Uint(const Napi::CallbackInfo& info, size_t i);
 // Argument i as a bool (truthiness is decided in lib/; here it must be one).
 bool Bool(const Napi::CallbackInfo& info, size_t i);
 
-// The size in bytes of one element of a TypedArray of this type.
+// Float16Array's napi_typedarray_type in newer Node-API headers (behind
+// NAPI_EXPERIMENTAL), and a value no TypedArray has (within the enum's range):
+// Node 24 returns napi_ok for a Float16Array without writing the type, so
+// callers preset this one.
+constexpr int kFloat16Array = 11;
+constexpr napi_typedarray_type kUnknownTypedArray = static_cast<napi_typedarray_type>(15);
+
+// The size in bytes of one element of a TypedArray of this type; 0 for a
+// type this build does not know (its byte length cannot be trusted).
 size_t ElementSize(napi_typedarray_type t);
 
 // Bytes of an ArrayBufferView (any TypedArray, Buffer or DataView).

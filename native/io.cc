@@ -53,12 +53,17 @@ __attribute__((always_inline)) inline bool Prologue(napi_env env, napi_callback_
   void* st = nullptr;
   napi_get_cb_info(env, info, &argc, &view, nullptr, &st);
   *state = static_cast<FastState*>(st);
-  napi_typedarray_type type;
+  napi_typedarray_type type = kUnknownTypedArray;
   size_t length = 0;
   void* base = nullptr;
   size_t bytes;
   if (argc >= 1 && napi_get_typedarray_info(env, view, &type, &length, &base, nullptr, nullptr) == napi_ok) {
-    bytes = length * ElementSize(type);
+    const size_t size = ElementSize(type);
+    if (size == 0) {
+      napi_throw_type_error(env, nullptr, "bsdsock: unsupported TypedArray type");
+      return false;
+    }
+    bytes = length * size;
   } else if (argc >= 1 && napi_get_dataview_info(env, view, &bytes, &base, nullptr, nullptr) == napi_ok) {
   } else {
     napi_throw_type_error(env, nullptr, "bsdsock: expected an ArrayBufferView");

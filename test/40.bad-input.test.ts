@@ -911,6 +911,28 @@ describe('40 bad input', () => {
       assert.deepEqual(from, tx.getsockname());
     });
 
+    it('every TypedArray type counts its own bytes: a 2-byte Float16Array is not taken for 8 bytes', function () {
+      // Native code measures the view when JS passes no length, from the
+      // element size Node-API reports. An element type it does not know
+      // must be refused, never guessed (Float16Array: Node 24 and later).
+      const F16 = (globalThis as { Float16Array?: new (buffer: ArrayBuffer, offset: number, length: number) => ArrayBufferView })
+        .Float16Array;
+      if (F16 === undefined) this.skip();
+      const [a, b] = pair();
+      b.settimeout(0);
+      const backing = new ArrayBuffer(16);
+      new Uint8Array(backing).fill(0x41);
+      assert.equal(a.send(new F16(backing, 2, 3)), 6);
+      a.sendall(new F16(backing, 0, 1));
+      assert.equal(b.recv(100).toString(), 'A'.repeat(8));
+      // Receiving into 2 elements writes 4 bytes and not one byte past them.
+      a.sendall(Buffer.alloc(12, 0x42));
+      const into = new ArrayBuffer(16);
+      assert.equal(b.recvInto(new F16(into, 4, 2)), 4);
+      assert.deepEqual([...new Uint8Array(into)], [0, 0, 0, 0, 0x42, 0x42, 0x42, 0x42, 0, 0, 0, 0, 0, 0, 0, 0]);
+      assert.equal(b.recv(100).length, 8);
+    });
+
     it('an empty, detached or out-of-bounds view sends and receives nothing, without error', () => {
       const [a, b] = pair(SOCK_DGRAM);
       b.settimeout(0);
