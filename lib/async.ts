@@ -85,7 +85,9 @@ interface Op<T> {
 // The executor of every promise run() makes for a call that waits: it hands
 // the promise's settle functions to the operation being queued. One function
 // for all, since a closure per call costs an allocation and, at its first
-// call, a lazy-compile step.
+// call, a lazy-compile step. run() restores the previous value afterwards: a
+// promise hook (async_hooks, v8.promiseHooks) runs before the executor and
+// may itself start a call that waits.
 let queuing: Op<unknown> | null = null;
 function takeSettlers(resolve: (value: never) => void, reject: (err: unknown) => void): void {
   queuing!.resolve = resolve as (value: unknown) => void;
@@ -159,9 +161,14 @@ export class AsyncIo {
       }
     }
     const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
+    const outer = queuing;
     queuing = op;
-    const promise = new Promise<T>(takeSettlers);
-    queuing = null;
+    let promise: Promise<T>;
+    try {
+      promise = new Promise<T>(takeSettlers);
+    } finally {
+      queuing = outer;
+    }
     if (signal !== undefined) {
       op.onAbort = () => this.#abort(queue, op);
       signal.addEventListener('abort', op.onAbort, { once: true });

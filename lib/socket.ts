@@ -714,14 +714,16 @@ export class Socket {
     const fd = this.#h.fd;
     const t = this.#timeout;
     const deadline = t !== null && t > 0 ? performance.now() + t * 1000 : -1;
-    let off = 0;
-    let total: number;
-    do {
-      let n = fast.send(fd, view, off, END, flags);
-      total = fast.viewBytes();
-      if (n < 0) n = this.#sendWait(n, fd, view, off, END, flags, deadline);
+    // The first send measures the view; the length is fixed from then on, as
+    // in CPython (a growable SharedArrayBuffer may grow meanwhile).
+    let off = fast.send(fd, view, 0, END, flags);
+    const total = fast.viewBytes();
+    if (off < 0) off = this.#sendWait(off, fd, view, 0, total, flags, deadline);
+    while (off < total) {
+      let n = fast.send(fd, view, off, total - off, flags);
+      if (n < 0) n = this.#sendWait(n, fd, view, off, total - off, flags, deadline);
       off += n;
-    } while (off < total);
+    }
   }
 
   /**

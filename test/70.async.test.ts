@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { getEventListeners, setMaxListeners } from 'node:events';
 import fs = require('node:fs');
 import path = require('node:path');
+import { promiseHooks } from 'node:v8';
 
 import {
   AF_INET,
@@ -435,6 +436,33 @@ describe('70 async', function () {
       b.sendall('too late');
       a.close();
       isSocketError(await p.error(), 'EBADF', 'recv');
+    });
+  });
+
+  describe('promise hooks', () => {
+    it('a call that waits, started by a promise hook while another call makes its promise: both get their data', async () => {
+      // run() hands each waiting call's settle functions over through one
+      // shared slot; a hook runs in between and must not take it over.
+      const [x, y] = pair();
+      const [x2, y2] = pair();
+      const hooked: { inner?: Promise<Buffer> } = {};
+      let armed = true;
+      const stop = promiseHooks.onInit(() => {
+        if (!armed) return;
+        armed = false;
+        hooked.inner = x2.recvAsync(10);
+      });
+      let outer: Promise<Buffer>;
+      try {
+        outer = x.recvAsync(10);
+      } finally {
+        stop();
+      }
+      assert.ok(hooked.inner !== undefined, 'the hook did not run');
+      y.sendall('to-outer');
+      y2.sendall('to-inner');
+      assert.equal((await outer).toString(), 'to-outer');
+      assert.equal((await hooked.inner).toString(), 'to-inner');
     });
   });
 
