@@ -57,27 +57,8 @@ bool Bool(const Napi::CallbackInfo& info, size_t i) {
 }
 
 Bytes View(const Napi::CallbackInfo& info, size_t i) {
-  napi_env env = info.Env();
-  napi_value v = info[i];
   Bytes b;
-  napi_typedarray_type type = kUnknownTypedArray;
-  size_t length;
-  void* data;
-  // The common case (a Buffer) costs one call; DataView is the fallback.
-  if (napi_get_typedarray_info(env, v, &type, &length, &data, nullptr,
-                               nullptr) == napi_ok) {
-    const size_t size = ElementSize(type);
-    if (size == 0) ThrowType(info.Env(), "bsdsock: unsupported TypedArray type");
-    b.data = static_cast<uint8_t*>(data);
-    b.len = length * size;
-    return b;
-  }
-  bool is_dataview = false;
-  napi_is_dataview(env, v, &is_dataview);
-  if (!is_dataview) ThrowType(info.Env(), "bsdsock: expected an ArrayBufferView");
-  napi_get_dataview_info(env, v, &length, &data, nullptr, nullptr);
-  b.data = static_cast<uint8_t*>(data);
-  b.len = length;
+  if (const char* bad = LookupView(info.Env(), info[i], &b.data, &b.len)) ThrowType(info.Env(), bad);
   return b;
 }
 

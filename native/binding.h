@@ -40,6 +40,26 @@ constexpr napi_typedarray_type kUnknownTypedArray = static_cast<napi_typedarray_
 // type this build does not know (its byte length cannot be trusted).
 size_t ElementSize(napi_typedarray_type t);
 
+// The memory of an ArrayBufferView (any TypedArray, Buffer or DataView):
+// nullptr, or the TypeError message for a value that is not one, or for a
+// TypedArray whose element type this build does not know. Inline: the hot
+// path (io.cc) calls it on every data call.
+inline const char* LookupView(napi_env env, napi_value v, uint8_t** data, size_t* bytes) {
+  napi_typedarray_type type = kUnknownTypedArray;
+  size_t length = 0;
+  void* base = nullptr;
+  // The common case (a Buffer) costs one call; DataView is the fallback.
+  if (napi_get_typedarray_info(env, v, &type, &length, &base, nullptr, nullptr) == napi_ok) {
+    const size_t size = ElementSize(type);
+    if (size == 0) return "bsdsock: unsupported TypedArray type";
+    *bytes = length * size;
+  } else if (napi_get_dataview_info(env, v, bytes, &base, nullptr, nullptr) != napi_ok) {
+    return "bsdsock: expected an ArrayBufferView";
+  }
+  *data = static_cast<uint8_t*>(base);
+  return nullptr;
+}
+
 // Bytes of an ArrayBufferView (any TypedArray, Buffer or DataView).
 struct Bytes {
   uint8_t* data = nullptr;

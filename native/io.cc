@@ -53,20 +53,11 @@ __attribute__((always_inline)) inline bool Prologue(napi_env env, napi_callback_
   void* st = nullptr;
   napi_get_cb_info(env, info, &argc, &view, nullptr, &st);
   *state = static_cast<FastState*>(st);
-  napi_typedarray_type type = kUnknownTypedArray;
-  size_t length = 0;
-  void* base = nullptr;
-  size_t bytes;
-  if (argc >= 1 && napi_get_typedarray_info(env, view, &type, &length, &base, nullptr, nullptr) == napi_ok) {
-    const size_t size = ElementSize(type);
-    if (size == 0) {
-      napi_throw_type_error(env, nullptr, "bsdsock: unsupported TypedArray type");
-      return false;
-    }
-    bytes = length * size;
-  } else if (argc >= 1 && napi_get_dataview_info(env, view, &bytes, &base, nullptr, nullptr) == napi_ok) {
-  } else {
-    napi_throw_type_error(env, nullptr, "bsdsock: expected an ArrayBufferView");
+  uint8_t* base = nullptr;
+  size_t bytes = 0;
+  const char* bad = argc >= 1 ? LookupView(env, view, &base, &bytes) : "bsdsock: expected an ArrayBufferView";
+  if (bad != nullptr) {
+    napi_throw_type_error(env, nullptr, bad);
     return false;
   }
   double* f = (*state)->frame;
@@ -79,7 +70,7 @@ __attribute__((always_inline)) inline bool Prologue(napi_env env, napi_callback_
     napi_throw_range_error(env, nullptr, "bsdsock: byte range outside the buffer");
     return false;
   }
-  *data = static_cast<uint8_t*>(base) + static_cast<size_t>(off);
+  *data = base + static_cast<size_t>(off);
   *len = static_cast<size_t>(n);
   return true;
 }
