@@ -82,8 +82,7 @@ describe('90 benchmark protocol', function () {
       });
     }
 
-    // The floor is measured on streams only (it says so; checked below).
-    for (const transport of server === 'floor' || client === 'floor' ? [] : ['udp', 'unix']) {
+    for (const transport of ['udp', 'unix']) {
       it(`datagrams over ${transport}: ${client} client, ${server} server`, async function () {
         if (transport === 'unix' && (server === 'node' || client === 'node')) this.skip(); // Node has no AF_UNIX datagrams
         const r = await run(server, client, 'dgram', transport, 300);
@@ -97,10 +96,7 @@ describe('90 benchmark protocol', function () {
 
   // bench/run.ts skips an implementation whose server answers with an
   // {"unsupported": why} line instead of "ready".
-  for (const [impl, transport, why] of [
-    ['node', 'unix', 'Node has no AF_UNIX datagram sockets'],
-    ['floor', 'udp', 'the floor is measured on streams'],
-  ] as const) {
+  for (const [impl, transport, why] of [['node', 'unix', 'Node has no AF_UNIX datagram sockets']] as const) {
     it(`${impl} declines datagrams over ${transport} with an unsupported line`, async () => {
       const p = start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'server', 'dgram', transport, path.join(tmp(), 's')]);
       const out = await p.exit();
