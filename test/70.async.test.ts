@@ -1343,6 +1343,87 @@ describe('70 async', function () {
       assert.deepEqual(await a.recvAsync(16, { signal: AbortSignal.timeout(5000) }), Buffer.from('kept'));
     });
 
+    // An async call fixes its byte length when it is made, not at its first
+    // attempt: a view detached before then is too short, not empty (a
+    // zero-length read would look like EOF, a zero-length write like success).
+    it('a buffer detached while its call waits behind another: reads and writes reject with a RangeError', async () => {
+      const signal = AbortSignal.timeout(10_000);
+      const detach = (ab: ArrayBuffer) => structuredClone(ab, { transfer: [ab] });
+      const outside = (err: unknown) => {
+        assert.ok(err instanceof RangeError, String(err));
+        assert.equal(err.message, 'bsdsock: byte range outside the buffer');
+      };
+      // Reads: the second waits behind the first.
+      const [a, b] = pair();
+      const first = watch(a.recvAsync(4, { signal }));
+      const ab = new ArrayBuffer(16);
+      const second = watch(a.recvIntoAsync(new Uint8Array(ab), { signal }));
+      const abFrom = new ArrayBuffer(16);
+      const third = watch(a.recvfromIntoAsync(new Uint8Array(abFrom), { signal }));
+      detach(ab);
+      detach(abFrom);
+      b.sendall('one-two');
+      assert.deepEqual(await first.get(), Buffer.from('one-'));
+      outside(await second.error());
+      outside(await third.error());
+      assert.deepEqual(await a.recvAsync(16, { signal }), Buffer.from('two'));
+      // Writes behind a pending sendallAsync: nothing of theirs goes out.
+      const filled = fillSendBuffer(a);
+      const tail = payload(9, 100_000);
+      const head = watch(a.sendallAsync(tail, { signal }));
+      const views = [new ArrayBuffer(10), new ArrayBuffer(20)];
+      const behind = [watch(a.sendallAsync(new Uint8Array(views[0]!), { signal })), watch(a.sendAsync(new Uint8Array(views[1]!), { signal }))];
+      const last = watch(a.sendallAsync('end', { signal }));
+      views.forEach(detach);
+      const got = await readExactly(b, filled + tail.length + 3, signal);
+      await head.get();
+      for (const w of behind) outside(await w.error());
+      await last.get();
+      assert.ok(got.subarray(filled, filled + tail.length).equals(tail));
+      assert.equal(got.subarray(filled + tail.length).toString(), 'end');
+    });
+
+    it('a buffer detached after a first attempt that would block: sendAsync, sendtoAsync, sendallAsync reject with a RangeError', async () => {
+      const signal = AbortSignal.timeout(10_000);
+      const outside = async (w: Watched<unknown>) => {
+        const err = await w.error();
+        assert.ok(err instanceof RangeError, String(err));
+        assert.equal(err.message, 'bsdsock: byte range outside the buffer');
+      };
+      // sendAsync and sendallAsync on a full stream: the peer drains it, the retry finds the view empty.
+      for (const method of ['sendAsync', 'sendallAsync'] as const) {
+        const [a, b] = pair();
+        const filled = fillSendBuffer(a);
+        const ab = new ArrayBuffer(1000);
+        const write = watch<unknown>(a[method](new Uint8Array(ab), { signal }));
+        await ticks(1);
+        assert.equal(write.state, 'pending', method);
+        structuredClone(ab, { transfer: [ab] });
+        assert.equal((await readExactly(b, filled, signal)).length, filled);
+        await outside(write);
+        b.setblocking(false);
+        assert.equal(b.tryRecvInto(Buffer.alloc(16)), -1, method);
+      }
+      // sendtoAsync to an AF_UNIX datagram socket whose queue is full (the sender is connected to it, so it can wait for room).
+      const where = path.join(tmp(), 'r.sock');
+      const r = track(socket(AF_UNIX, SOCK_DGRAM));
+      r.bind(where);
+      const s = track(socket(AF_UNIX, SOCK_DGRAM));
+      s.connect(where);
+      s.setblocking(false);
+      let queued = 0;
+      for (; queued < 100_000 && s.trySend('q') === 1; queued++);
+      const ab = new ArrayBuffer(8);
+      const write = watch(s.sendtoAsync(new Uint8Array(ab), where, { signal }));
+      await ticks(1);
+      assert.equal(write.state, 'pending');
+      structuredClone(ab, { transfer: [ab] });
+      r.setblocking(false);
+      for (let i = 0; i < queued; i++) assert.deepEqual(r.recv(8), Buffer.from('q'));
+      await outside(write);
+      assert.equal(r.tryRecvInto(Buffer.alloc(8)), -1);
+    });
+
     it('connectAsync on AF_UNIX: ENOENT and ECONNREFUSED carry the path, as connect() does', async () => {
       const dir = tmp();
       const missing = path.join(dir, 'missing.sock');
