@@ -11,7 +11,7 @@
 //     there: on a small VM a wake-up across CPUs costs ~30 µs and would hide
 //     every difference between implementations;
 //   * one warm-up run per implementation and case, not counted (skipped by
-//     --quick, whose numbers are not for reading anyway);
+//     --quick, one round, whose numbers are not for reading anyway);
 //   * implementations interleaved (A B C A B C ...) for every round, so that
 //     drift in the machine's speed hits all of them alike;
 //   * medians with min-max, and every result as a ratio to C's median in the
@@ -35,7 +35,9 @@ const option = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const QUICK = flag('quick');
-const ROUNDS = Number(option('rounds') ?? (QUICK ? 3 : 5));
+// --quick makes one round: starting two Node processes per run (about 0.25 s
+// each here, 0.55 s on a slow day) is most of its time.
+const ROUNDS = Number(option('rounds') ?? (QUICK ? 1 : 5));
 const ONLY = (option('only') ?? 'pingpong,bulk,dgram,overhead').split(',');
 
 type Workload = 'pingpong' | 'bulk' | 'dgram';
@@ -352,7 +354,7 @@ function captionOf(date: Date, machine: Record<string, string | number>, pinned:
     String(machine.python),
     `bsdsock ${machine.bsdsock}`,
     pinned ? 'client and server pinned to one CPU' : 'not pinned',
-    `medians of ${rounds} rounds${quick ? ' (quick)' : ''}`,
+    rounds === 1 ? `one round${quick ? ' (quick)' : ''}` : `medians of ${rounds} rounds${quick ? ' (quick)' : ''}`,
   ].join(' · ');
 }
 
@@ -373,7 +375,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `bsdsock benchmarks, ${started.toISOString()}\n${machine.cpu}, ${machine.cpus} CPUs, ${machine.kernel}, Node ${machine.node}, ${machine.python}\n` +
       `${PINNED ? `client and server pinned to CPU ${PIN_CPU} (taskset)` : 'NOT pinned (no taskset): cross-CPU wake-ups inflate latencies'}; ` +
-      `${ROUNDS} rounds, implementations interleaved${CC ? '' : '; no C compiler: no C reference, no ratios'}\n\n`,
+      `${ROUNDS === 1 ? 'one round' : `${ROUNDS} rounds`}, implementations interleaved${CC ? '' : '; no C compiler: no C reference, no ratios'}\n\n`,
   );
   const runs: Array<{ case: string; impl: string; round: number; result: Result }> = [];
   const unsupported = new Set<string>();
