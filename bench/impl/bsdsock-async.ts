@@ -15,7 +15,7 @@ import {
   socket,
   type Socket,
 } from '../../dist';
-import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, warmBytes, warmDatagrams } from './common';
+import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -97,10 +97,7 @@ async function client(): Promise<void> {
         reply = null;
       }
     }
-    const t1 = now();
-    if (reply === null) throw new Error('no answer');
-    const lost = warm + count - getU64(reply);
-    report(count - lost, (count - lost) * MSG, t1 - t0, lost);
+    reportDatagrams(reply, warm + count, count, now() - t0);
   } else {
     await s.connectAsync(to);
     if (args.transport === 'tcp') s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);

@@ -22,7 +22,6 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SO_RCVBUF,
-  SO_RCVTIMEO,
   SO_REUSEADDR,
   TCP_NODELAY,
   socket,
@@ -31,7 +30,8 @@ import {
 import { decodeAddrOut, toSockaddr } from '../../dist/address';
 import { native } from '../../dist/binding';
 import { recv, recvfrom, send, sendto } from '../../dist/fast';
-import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, warmBytes, warmDatagrams } from './common';
+import { askCount } from './bsdsock-datagrams';
+import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -240,7 +240,9 @@ function dgramClient(): void {
     for (;;) {
       if (left === 0) {
         stop();
-        return finish();
+        reportDatagrams(askCount(s, to), warm + count, count, now() - t0);
+        s.close();
+        return;
       }
       const n = sendto(fd, msg, 0, MSG, MSG_DONTWAIT, sockaddr);
       if (n === EAGAIN) return;
@@ -249,25 +251,6 @@ function dgramClient(): void {
       if (--left === count) t0 = now();
     }
   });
-  // After the timed sends, as in the sync client: ask for the count, again
-  // after each 200 ms without an answer.
-  function finish(): void {
-    s.setsockopt(SOL_SOCKET, SO_RCVTIMEO, Buffer.from(new BigInt64Array([0n, 200000n]).buffer));
-    let reply: Buffer | null = null;
-    for (let tries = 0; tries < 50 && reply === null; tries++) {
-      s.sendto('E', to);
-      try {
-        reply = s.recv(8);
-      } catch {
-        reply = null;
-      }
-    }
-    const t1 = now();
-    s.close();
-    if (reply === null) throw new Error('no answer');
-    const lost = warm + count - getU64(reply);
-    report(count - lost, (count - lost) * MSG, t1 - t0, lost);
-  }
 }
 
 if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();

@@ -10,7 +10,6 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SO_RCVBUF,
-  SO_RCVTIMEO,
   SO_REUSEADDR,
   SO_TYPE,
   SHUT_WR,
@@ -19,7 +18,8 @@ import {
   socketpair,
   type Socket,
 } from '../../dist';
-import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, warmBytes, warmDatagrams } from './common';
+import { askCount } from './bsdsock-datagrams';
+import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -93,21 +93,7 @@ function client(): void {
     for (let i = 0; i < warm; i++) s.sendto(msg, to);
     const t0 = now();
     for (let i = 0; i < count; i++) s.sendto(msg, to);
-    // SO_RCVTIMEO makes the blocking recv give up, so 'E' can be sent again.
-    s.setsockopt(SOL_SOCKET, SO_RCVTIMEO, Buffer.from(new BigInt64Array([0n, 200000n]).buffer));
-    let reply: Buffer | null = null;
-    for (let tries = 0; tries < 50 && reply === null; tries++) {
-      s.sendto('E', to);
-      try {
-        reply = s.recv(8);
-      } catch {
-        reply = null;
-      }
-    }
-    const t1 = now();
-    if (reply === null) throw new Error('no answer');
-    const lost = warm + count - getU64(reply);
-    report(count - lost, (count - lost) * MSG, t1 - t0, lost);
+    reportDatagrams(askCount(s, to), warm + count, count, now() - t0);
   } else {
     s.connect(to);
     if (args.transport === 'tcp') s.setsockopt(IPPROTO_TCP, TCP_NODELAY, 1);

@@ -35,6 +35,17 @@ export function report(ops: number, bytes: number, seconds: number, lost = 0): v
   process.stdout.write(`${JSON.stringify({ ops, bytes, seconds, lost })}\n`);
 }
 
+/**
+ * The result line of a datagram client: `sent` datagrams went out (`count`
+ * of them timed, over `seconds`); `reply` is the server's count of those it
+ * received, null when it never answered.
+ */
+export function reportDatagrams(reply: Buffer | null, sent: number, count: number, seconds: number): void {
+  if (reply === null) throw new Error('no answer');
+  const lost = sent - getU64(reply);
+  report(count - lost, (count - lost) * MSG, seconds, lost);
+}
+
 export function ready(where: string | number): void {
   process.stdout.write(`ready ${where}\n`);
 }

@@ -5,7 +5,7 @@
 import dgram = require('node:dgram');
 import net = require('node:net');
 
-import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, unsupported, warmBytes, warmDatagrams } from './common';
+import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, unsupported, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 // The callbacks read these copies, not the imports, which cost a getter call
@@ -119,8 +119,7 @@ function dgramClient(): void {
   let timer: NodeJS.Timeout | undefined;
   s.on('message', (m) => {
     clearInterval(timer);
-    const lost = total - getU64(m);
-    report(count - lost, (count - lost) * MSG, now() - t0, lost);
+    reportDatagrams(m, total, count, now() - t0);
     s.close();
   });
   // Node queues sends: keep a bounded number in flight, as a real program must.
