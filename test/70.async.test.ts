@@ -129,6 +129,17 @@ function isSocketError(err: unknown, code: string, syscall: string, extra: Recor
   return true;
 }
 
+/** Checks the RangeError of a data call whose view is too short for its byte range (a detached view). */
+function isOutsideBuffer(err: unknown): void {
+  assert.ok(err instanceof RangeError, String(err));
+  assert.equal(err.message, 'bsdsock: byte range outside the buffer');
+}
+
+/** Detaches `ab` (transfers it away): every view on it becomes empty. */
+function detach(ab: ArrayBuffer): void {
+  structuredClone(ab, { transfer: [ab] });
+}
+
 async function rejectsWith(p: Promise<unknown>, code: string, syscall: string): Promise<void> {
   await assert.rejects(p, (err: unknown) => isSocketError(err, code, syscall));
 }
@@ -1333,12 +1344,10 @@ describe('70 async', function () {
       const ab = new ArrayBuffer(16);
       const read = watch(a.recvIntoAsync(new Uint8Array(ab)));
       await ticks(1);
-      structuredClone(ab, { transfer: [ab] });
+      detach(ab);
       assert.equal(ab.byteLength, 0);
       b.sendall('kept');
-      const err = await read.error();
-      assert.ok(err instanceof RangeError, String(err));
-      assert.equal(err.message, 'bsdsock: byte range outside the buffer');
+      isOutsideBuffer(await read.error());
       // The data is still there for the next call.
       assert.deepEqual(await a.recvAsync(16, { signal: AbortSignal.timeout(5000) }), Buffer.from('kept'));
     });
@@ -1348,11 +1357,6 @@ describe('70 async', function () {
     // zero-length read would look like EOF, a zero-length write like success).
     it('a buffer detached while its call waits behind another: reads and writes reject with a RangeError', async () => {
       const signal = AbortSignal.timeout(10_000);
-      const detach = (ab: ArrayBuffer) => structuredClone(ab, { transfer: [ab] });
-      const outside = (err: unknown) => {
-        assert.ok(err instanceof RangeError, String(err));
-        assert.equal(err.message, 'bsdsock: byte range outside the buffer');
-      };
       // Reads: the second waits behind the first.
       const [a, b] = pair();
       const first = watch(a.recvAsync(4, { signal }));
@@ -1364,8 +1368,8 @@ describe('70 async', function () {
       detach(abFrom);
       b.sendall('one-two');
       assert.deepEqual(await first.get(), Buffer.from('one-'));
-      outside(await second.error());
-      outside(await third.error());
+      isOutsideBuffer(await second.error());
+      isOutsideBuffer(await third.error());
       assert.deepEqual(await a.recvAsync(16, { signal }), Buffer.from('two'));
       // Writes behind a pending sendallAsync: nothing of theirs goes out.
       const filled = fillSendBuffer(a);
@@ -1377,7 +1381,7 @@ describe('70 async', function () {
       views.forEach(detach);
       const got = await readExactly(b, filled + tail.length + 3, signal);
       await head.get();
-      for (const w of behind) outside(await w.error());
+      for (const w of behind) isOutsideBuffer(await w.error());
       await last.get();
       assert.ok(got.subarray(filled, filled + tail.length).equals(tail));
       assert.equal(got.subarray(filled + tail.length).toString(), 'end');
@@ -1385,11 +1389,6 @@ describe('70 async', function () {
 
     it('a buffer detached after a first attempt that would block: sendAsync, sendtoAsync, sendallAsync reject with a RangeError', async () => {
       const signal = AbortSignal.timeout(10_000);
-      const outside = async (w: Watched<unknown>) => {
-        const err = await w.error();
-        assert.ok(err instanceof RangeError, String(err));
-        assert.equal(err.message, 'bsdsock: byte range outside the buffer');
-      };
       // sendAsync and sendallAsync on a full stream: the peer drains it, the retry finds the view empty.
       for (const method of ['sendAsync', 'sendallAsync'] as const) {
         const [a, b] = pair();
@@ -1398,9 +1397,9 @@ describe('70 async', function () {
         const write = watch<unknown>(a[method](new Uint8Array(ab), { signal }));
         await ticks(1);
         assert.equal(write.state, 'pending', method);
-        structuredClone(ab, { transfer: [ab] });
+        detach(ab);
         assert.equal((await readExactly(b, filled, signal)).length, filled);
-        await outside(write);
+        isOutsideBuffer(await write.error());
         b.setblocking(false);
         assert.equal(b.tryRecvInto(Buffer.alloc(16)), -1, method);
       }
@@ -1417,10 +1416,10 @@ describe('70 async', function () {
       const write = watch(s.sendtoAsync(new Uint8Array(ab), where, { signal }));
       await ticks(1);
       assert.equal(write.state, 'pending');
-      structuredClone(ab, { transfer: [ab] });
+      detach(ab);
       r.setblocking(false);
       for (let i = 0; i < queued; i++) assert.deepEqual(r.recv(8), Buffer.from('q'));
-      await outside(write);
+      isOutsideBuffer(await write.error());
       assert.equal(r.tryRecvInto(Buffer.alloc(8)), -1);
     });
 
