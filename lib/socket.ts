@@ -39,6 +39,7 @@ import {
   AF_INET6,
   AF_UNIX,
   MSG_DONTWAIT,
+  MSG_TRUNC,
   POLLIN,
   POLLOUT,
   SOCK_CLOEXEC,
@@ -139,6 +140,15 @@ function adopt(fd: number, family: number, type: number, proto: number, timeout:
   } finally {
     adopting = null;
   }
+}
+
+/**
+ * A fresh buffer for recv() and recvfrom(). With MSG_TRUNC a stream socket
+ * discards the data without copying it and still returns the count (Linux),
+ * so the buffer is zero-filled then rather than left holding old memory.
+ */
+function recvBuffer(bufsize: number, flags: number): Buffer {
+  return (flags & MSG_TRUNC) === 0 ? Buffer.allocUnsafe(bufsize) : Buffer.alloc(bufsize);
 }
 
 function shrink(buf: Buffer, n: number): Buffer {
@@ -599,7 +609,7 @@ export class Socket {
       if (fd < 0) raise(-EBADF, 'recv');
       return Buffer.alloc(0);
     }
-    const buf = Buffer.allocUnsafe(bufsize);
+    const buf = recvBuffer(bufsize, flags);
     let n = fast.recv(fd, buf, 0, bufsize, flags);
     if (n < 0) n = this.#recvWait(n, fd, buf, bufsize, flags);
     return shrink(buf, n);
@@ -609,7 +619,9 @@ export class Socket {
    * Receives into `buffer` without copying: recv(2) straight into its memory.
    * Receives at most `nbytes` bytes (0 or omitted: the whole buffer) and
    * returns how many arrived (0 at EOF). Any TypedArray, Buffer or DataView;
-   * sizes are in bytes. Same blocking rules as {@link Socket.recv}.
+   * sizes are in bytes. Same blocking rules as {@link Socket.recv}. An empty
+   * view returns 0 without a syscall, as in CPython: it neither waits nor
+   * consumes a datagram (`recvfromInto` does make the call).
    *
    * @throws {RangeError} if `nbytes` is larger than the buffer.
    */
@@ -650,7 +662,7 @@ export class Socket {
     v.size(bufsize, 'bufsize', kMaxLength);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
-    const buf = Buffer.allocUnsafe(bufsize);
+    const buf = recvBuffer(bufsize, flags);
     let n = fast.recvfrom(fd, buf, 0, bufsize, flags);
     if (n < 0) n = this.#recvfromWait(n, fd, buf, bufsize, flags);
     return [shrink(buf, n), decodeAddrOut()];
@@ -866,7 +878,7 @@ export class Socket {
         if (h.fd < 0) raise(-EBADF, 'recv');
         return Promise.resolve(Buffer.alloc(0));
       }
-      const buf = Buffer.allocUnsafe(bufsize);
+      const buf = recvBuffer(bufsize, flags);
       const f = flags | MSG_DONTWAIT;
       return this.#aio().run(this, READ, 'recv', () => fast.recv(h.fd, buf, 0, bufsize, f), (n) => shrink(buf, n), options);
     } catch (err) {
@@ -907,7 +919,7 @@ export class Socket {
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       v.size(bufsize, 'bufsize', kMaxLength);
       const h = this.#h;
-      const buf = Buffer.allocUnsafe(bufsize);
+      const buf = recvBuffer(bufsize, flags);
       const f = flags | MSG_DONTWAIT;
       return this.#aio().run(
         this,

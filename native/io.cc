@@ -20,6 +20,7 @@
 // Frame slots: 0 fd, 1 byte offset, 2 byte length (-1: to the end), 3 flags,
 // 4 sockaddr length or option level, 5 option name, 6 option value out,
 // 7 result (>= 0 or -errno), 8 the data view's byte length out.
+#include <cerrno>
 #include <cmath>
 #include <cstring>
 
@@ -75,14 +76,18 @@ __attribute__((always_inline)) inline bool Prologue(napi_env env, napi_callback_
   return true;
 }
 
-// recv(view): frame fd, offset, length, flags -> result
+// recv(view): frame fd, offset, length, flags -> result. Receiving into no
+// bytes makes no syscall and returns 0, as CPython's recv_into does: recv(2)
+// with length 0 would block on an empty socket and consume a datagram. A
+// closed socket (fd -1) still gives EBADF.
 napi_value Recv(napi_env env, napi_callback_info info) {
   FastState* s;
   uint8_t* data;
   size_t len;
   if (!Prologue(env, info, &s, &data, &len)) return nullptr;
   double* f = s->frame;
-  f[7] = static_cast<double>(sys::recv(SlotInt(f[0]), data, len, SlotInt(f[3], 0)));
+  const int fd = SlotInt(f[0]);
+  f[7] = len == 0 ? (fd < 0 ? -EBADF : 0) : static_cast<double>(sys::recv(fd, data, len, SlotInt(f[3], 0)));
   return nullptr;
 }
 

@@ -7,6 +7,7 @@ import assert = require('node:assert/strict');
 import {
   MSG_DONTWAIT,
   MSG_PEEK,
+  MSG_TRUNC,
   SHUT_RD,
   SHUT_WR,
   SOCK_DGRAM,
@@ -101,6 +102,37 @@ describe('20 tcp', () => {
     const [c] = connected();
     c.settimeout(null); // blocking: a real recv(fd, 0) would block on TCP
     assert.deepEqual(c.recv(0), Buffer.alloc(0));
+  });
+
+  it('recvInto an empty view returns 0 without a syscall, in every mode (as CPython)', async () => {
+    const [c] = connected();
+    const empty = new Uint8Array(0);
+    c.settimeout(null); // blocking: a real recv(fd, p, 0) would block with nothing queued
+    assert.equal(c.recvInto(empty), 0);
+    assert.equal(c.recvInto(Buffer.alloc(8).subarray(8)), 0);
+    c.settimeout(0.05); // and would time out here
+    assert.equal(c.recvInto(empty), 0);
+    assert.equal(c.tryRecvInto(empty), 0);
+    assert.equal(await c.recvIntoAsync(empty), 0);
+  });
+
+  it('MSG_TRUNC: the count of discarded bytes comes back as zeros, never as old memory', async () => {
+    const [c, conn] = connected();
+    // Linux TCP discards the data without copying it and returns the count;
+    // CPython returns that many bytes of its fresh buffer as they were.
+    const calls: [string, () => Buffer | Promise<Buffer>][] = [
+      ['recv', () => conn.recv(64, MSG_TRUNC)],
+      ['recvfrom', () => conn.recvfrom(64, MSG_TRUNC)[0]],
+      ['recvAsync', () => conn.recvAsync(64, MSG_TRUNC)],
+      ['recvfromAsync', async () => (await conn.recvfromAsync(64, MSG_TRUNC))[0]],
+    ];
+    for (const [name, call] of calls) {
+      for (let i = 0; i < 8; i++) {
+        Buffer.allocUnsafe(64).fill(0xee); // leaves junk in Node's buffer pool
+        c.sendall(Buffer.alloc(64, 'A'));
+        assert.deepEqual(await call(), Buffer.alloc(64), name);
+      }
+    }
   });
 
   it('recvInto writes into the caller memory without copying, honouring nbytes and views', () => {

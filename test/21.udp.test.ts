@@ -59,6 +59,21 @@ describe('21 udp', () => {
     assert.deepEqual(server.recv(10, MSG_TRUNC), Buffer.alloc(10, 'b'));
   });
 
+  it('recvInto an empty view consumes no datagram; recvfromInto does, as in CPython', async () => {
+    const server = udp();
+    const client = udp();
+    const to = server.getsockname();
+    for (const d of ['one', 'two', 'three']) client.sendto(d, to);
+    const empty = new Uint8Array(0);
+    assert.equal(server.recvInto(empty), 0);
+    assert.equal(server.tryRecvInto(empty), 0);
+    assert.equal(await server.recvIntoAsync(empty), 0);
+    assert.equal(server.recv(10).toString(), 'one');
+    // recvfrom(2) with no room is a real call: the datagram is gone
+    assert.deepEqual(server.recvfromInto(empty), [0, client.getsockname()]);
+    assert.equal(server.recv(10).toString(), 'three');
+  });
+
   it('an empty datagram arrives as an empty Buffer with its sender', () => {
     const server = udp();
     const client = udp();
