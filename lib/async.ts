@@ -95,6 +95,13 @@ function takeSettlers(resolve: (value: never) => void, reject: (err: unknown) =>
 }
 function unset(): void {}
 
+// The attempt of an operation that holds its place in a queue before its
+// syscall can be made (see runWhen): it stalls the queue, and #arm does not
+// watch the socket for it.
+function held(): number {
+  return -EAGAIN;
+}
+
 function failure(r: number, syscall: string, where: ErrorAddress | undefined): SocketError {
   return new SocketError(-r, errnoName(-r), syscall, where);
 }
@@ -115,7 +122,8 @@ export class AsyncIo {
    * The socket, held only while something is pending, so that it is not
    * collected (and closed by its finalizer) while a caller awaits it. This
    * object is itself held then: something pending means a watching poller
-   * (#arm), and a watching poller holds #onPoll strongly. Otherwise nothing
+   * (#arm), and a watching poller holds #onPoll strongly; a call queued by
+   * runWhen() is held by the promise it waits for. Otherwise nothing
    * here leads back to the socket: a poller still watching an idle socket
    * must not keep it alive. run() gets the socket from its caller; a WeakRef
    * to it would cost more per wait (each deref() is a runtime call that adds
@@ -161,6 +169,51 @@ export class AsyncIo {
       }
     }
     const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
+    return this.#enqueue<T>(owner, queue, op);
+  }
+
+  /**
+   * As run(), for a call whose syscall cannot be made yet: a sendto whose
+   * host name is being resolved. The call takes its place in `queue` now, so
+   * that the calls made after it stay behind it (FIFO holds across the
+   * lookup), and is tried once `ready` gives its attempt. If `ready` rejects,
+   * the call fails with that error and the calls behind it go on.
+   */
+  runWhen<T>(
+    owner: object,
+    queue: typeof READ | typeof WRITE,
+    syscall: string,
+    ready: Promise<() => number>,
+    finish: (r: number) => T,
+    options: AsyncOptions | undefined,
+    where?: ErrorAddress,
+  ): Promise<T> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const q = this.#queues[queue];
+    const op: Op<unknown> = { attempt: held, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
+    const promise = this.#enqueue<T>(owner, queue, op);
+    ready.then(
+      (attempt) => {
+        if (!q.includes(op)) return; // aborted or closed meanwhile
+        op.attempt = attempt;
+        if (q[0] === op) this.#drain(q);
+        this.#arm();
+      },
+      (err: unknown) => {
+        const i = q.indexOf(op);
+        if (i < 0) return;
+        q.splice(i, 1);
+        this.#fail(op, err);
+        if (i === 0) this.#drain(q);
+        this.#arm();
+      },
+    );
+    return promise;
+  }
+
+  /** Queues `op` (the settle functions of the promise it returns), pinning `owner`, and arms the poller. */
+  #enqueue<T>(owner: object, queue: typeof READ | typeof WRITE, op: Op<unknown>): Promise<T> {
     const outer = queuing;
     queuing = op;
     let promise: Promise<T>;
@@ -169,11 +222,12 @@ export class AsyncIo {
     } finally {
       queuing = outer;
     }
+    const signal = op.signal;
     if (signal !== undefined) {
       op.onAbort = () => this.#abort(queue, op);
       signal.addEventListener('abort', op.onAbort, { once: true });
     }
-    q.push(op);
+    this.#queues[queue].push(op);
     this.#pin = owner;
     this.#arm();
     return promise;
@@ -308,8 +362,10 @@ export class AsyncIo {
    * call. It is dropped (`idle`) once it fires with nobody waiting.
    */
   #arm(idle = 0): void {
-    const want = (this.#queues[READ].length > 0 ? UV_READABLE : 0) | (this.#queues[WRITE].length > 0 ? UV_WRITABLE : 0);
-    if (want === 0) this.#pin = null;
+    const reads = this.#queues[READ];
+    const writes = this.#queues[WRITE];
+    if (reads.length === 0 && writes.length === 0) this.#pin = null;
+    const want = (reads.length > 0 && reads[0]!.attempt !== held ? UV_READABLE : 0) | (writes.length > 0 && writes[0]!.attempt !== held ? UV_WRITABLE : 0);
     const events = want | (this.#events & ~idle);
     let poller = this.#h.poller;
     if (events !== this.#events) {

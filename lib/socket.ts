@@ -1020,7 +1020,9 @@ export class Socket {
   /**
    * {@link Socket.sendto} without blocking the event loop. Called as
    * `sendtoAsync(data, address, options?)` or `sendtoAsync(data, flags,
-   * address, options?)`. A host name is resolved on the libuv thread pool.
+   * address, options?)`. A host name is resolved on the libuv thread pool;
+   * the call keeps its place in the write queue meanwhile, so the writes made
+   * after it wait for it.
    *
    * An AF_UNIX datagram socket should be connect()ed to its peer first when
    * the receiver can fall behind: Linux reports an unconnected one as
@@ -1048,20 +1050,20 @@ export class Socket {
       const sockaddr = (this.#sendtoCache ??= new SockaddrCache()).literal(family, to, 'sendto');
       // Not an async function: a literal address, the common case, costs no
       // second promise and no second await.
-      if (sockaddr !== null) return this.#sendtoRun(view, flags, sockaddr, to, options);
-      return toSockaddrAsync(family, to, 'sendto', options).then((resolved) =>
-        this.#sendtoRun(view, flags, resolved, to, options),
+      const h = this.#h;
+      const len = view.byteLength;
+      const f = flags | MSG_DONTWAIT;
+      if (sockaddr !== null) {
+        return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
+      }
+      // A name: the call keeps its place among the writes while it resolves.
+      const ready = toSockaddrAsync(family, to, 'sendto', options).then(
+        (resolved) => () => fast.sendto(h.fd, view, 0, len, f, resolved),
       );
+      return this.#aio().runWhen(this, WRITE, 'sendto', ready, identity, options, errorWhere(to));
     } catch (err) {
       return Promise.reject(err);
     }
-  }
-
-  #sendtoRun(view: ArrayBufferView, flags: number, sockaddr: Buffer, to: unknown, options: AsyncOptions | undefined): Promise<number> {
-    const h = this.#h;
-    const len = view.byteLength;
-    const f = flags | MSG_DONTWAIT;
-    return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
   }
 
   /** Lets a pending async call keep the process alive (the default). Returns the socket. */

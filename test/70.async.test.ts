@@ -1138,6 +1138,63 @@ describe('70 async', function () {
       assert.throws(() => c.getpeername(), (e: unknown) => isSocketError(e, 'ENOTCONN', 'getpeername'));
     });
 
+    it('writes made while a sendtoAsync name resolves wait behind it: FIFO holds across the lookup', async () => {
+      const r = track(socket(AF_INET, SOCK_DGRAM));
+      r.bind(['127.0.0.1', 0]);
+      const port = (r.getsockname() as [string, number])[1];
+      const u = track(socket(AF_INET, SOCK_DGRAM));
+      u.bind(['127.0.0.1', 0]);
+      const release = blockThreadPool(tmp());
+      const ac = new AbortController();
+      const reason = new Error('not this one');
+      try {
+        const first = watch(u.sendtoAsync('first', ['localhost', port]));
+        const second = watch(u.sendtoAsync('second', ['127.0.0.1', port]));
+        const dropped = watch(u.sendtoAsync('dropped', ['localhost', port], { signal: ac.signal }));
+        const fourth = watch(u.sendAsync('fourth')); // not connected: EDESTADDRREQ, in its turn
+        const fifth = watch(u.sendtoAsync('fifth', 0, ['127.0.0.1', port]));
+        await ticks(3);
+        // A literal address, yet it waits for the name before it.
+        assert.equal(second.state, 'pending');
+        ac.abort(reason);
+        assert.equal(await dropped.error(), reason);
+        assert.equal(fourth.state, 'pending');
+        await release();
+        assert.deepEqual([await first.get(), await second.get(), await fifth.get()], [5, 6, 5]);
+        assert.ok(isSocketError(await fourth.error(), 'EDESTADDRREQ', 'send'));
+      } finally {
+        await release();
+      }
+      r.settimeout(5);
+      for (const d of ['first', 'second', 'fifth']) assert.equal(r.recv(100).toString(), d);
+      assert.equal(r.tryRecvInto(Buffer.alloc(100)), -1);
+    });
+
+    it('close() while a sendtoAsync name resolves rejects it and the writes behind it with EBADF, and sends nothing', async () => {
+      const r = track(socket(AF_INET, SOCK_DGRAM));
+      r.bind(['127.0.0.1', 0]);
+      const port = (r.getsockname() as [string, number])[1];
+      const u = track(socket(AF_INET, SOCK_DGRAM));
+      const release = blockThreadPool(tmp());
+      try {
+        const byName = watch(u.sendtoAsync('by name', ['localhost', port]));
+        const behind = watch(u.sendtoAsync('behind', ['127.0.0.1', port]));
+        await ticks(2);
+        u.close();
+        await ticks(1);
+        // Settled before the lookup could run (an await here would wait for it).
+        assert.equal(byName.state, 'rejected');
+        assert.equal(behind.state, 'rejected');
+        assert.ok(isSocketError(await byName.error(), 'EBADF', 'sendto'));
+        assert.ok(isSocketError(await behind.error(), 'EBADF', 'sendto'));
+        await release();
+        await sleep(100); // the lookup ends after the close: nothing may happen then
+      } finally {
+        await release();
+      }
+      assert.equal(r.tryRecvInto(Buffer.alloc(100)), -1);
+    });
+
     it('with a free pool the lookups are correct and the loop keeps ticking', async () => {
       const l = tcpListener();
       const port = (l.getsockname() as [string, number])[1];
