@@ -1094,10 +1094,18 @@ export class Socket {
     netSocketOptions(options);
     const r = native.getpeername(this.#h.fd, addrOut);
     if (r < 0) raise(r, 'getpeername');
-    // Everything Node could reject is checked above: once its handle has
-    // opened the fd, the fd is Node's.
+    // Whatever else net.Socket's constructor rejects (a bad highWaterMark or
+    // encoding...), it rejects without an fd too: try that first, so that a
+    // bad option leaves this socket as it was.
+    const { signal: _signal, ...rest } = options as Record<string, unknown>;
+    new net.Socket(rest).destroy();
     const fd = this.detach();
-    return new net.Socket({ readable: true, writable: true, ...options, fd });
+    try {
+      return new net.Socket({ readable: true, writable: true, ...options, fd });
+    } catch (err) {
+      native.close(fd); // nobody owns it now: never leak it
+      throw err;
+    }
   }
 
   /**

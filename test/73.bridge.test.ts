@@ -732,5 +732,28 @@ describe('73 bridge to Node', () => {
       );
       assert.deepEqual({ closed: a.closed, fileno: a.fileno() }, { closed: false, fileno: fd });
     });
+
+    it('stream options net.Socket rejects (highWaterMark, encoding, objectMode): Node\'s error, the socket not consumed', () => {
+      const [a, b] = socketpair(AF_UNIX, SOCK_STREAM);
+      track(a);
+      track(b);
+      const fd = a.fileno();
+      const bad: [object, string][] = [
+        [{ highWaterMark: -1 }, 'ERR_INVALID_ARG_VALUE'],
+        [{ readableHighWaterMark: Number.NaN }, 'ERR_INVALID_ARG_VALUE'],
+        [{ encoding: 'bogus' }, 'ERR_UNKNOWN_ENCODING'],
+        [{ objectMode: 'x' }, 'ERR_INVALID_ARG_VALUE'],
+      ];
+      for (const [options, code] of bad) {
+        assert.throws(
+          () => a.toNetSocket(options as net.SocketConstructorOpts),
+          (err: unknown) => (err as { code?: unknown }).code === code,
+          JSON.stringify(options),
+        );
+        assert.deepEqual({ closed: a.closed, fileno: a.fileno() }, { closed: false, fileno: fd });
+      }
+      b.sendall('still mine');
+      assert.equal(a.recv(100).toString(), 'still mine');
+    });
   });
 });
