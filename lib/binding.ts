@@ -66,6 +66,11 @@ export interface Native {
   /** connect() that never blocks, even on a blocking fd: 0 or -EINPROGRESS. */
   connectNowait(fd: number, sockaddr: Bytes): number;
   shutdown(fd: number, how: number): number;
+  /** Marks fd as owned by this env: closed when the env ends (a worker's end), unless closed or disowned first. */
+  own(fd: number): void;
+  /** The fd was handed over (detach()): the env's end leaves it open. */
+  disown(fd: number): void;
+  /** close(2); the fd is no longer owned. */
   close(fd: number): number;
   dup(fd: number): number;
   getsockname(fd: number, addr: AddrOut): number;

@@ -190,6 +190,7 @@ export class Epoll {
     if (fd < 0) raise(fd, 'epoll_create1');
     this.#h = { fd };
     epollFinalizer.register(this, this.#h, this.#h);
+    native.own(fd); // closed if this env (a worker) ends first
   }
 
   /** The epoll fd, or -1 once closed. */

@@ -241,6 +241,7 @@ export class Socket {
       this.#timeout = timeout;
     }
     finalizer.register(this, this.#h, this.#h);
+    native.own(this.#h.fd); // closed if this env (a worker) ends first
   }
 
   /** The address family, such as AF_INET. */
@@ -431,6 +432,7 @@ export class Socket {
     if (fd < 0) return -1;
     h.fd = -1;
     finalizer.unregister(h);
+    native.disown(fd);
     this.#io?.close();
     return fd;
   }

@@ -4,6 +4,7 @@
 #include "sys/sys.h"
 
 #include <cstring>
+#include <unordered_set>
 
 namespace bsdsock {
 
@@ -73,8 +74,43 @@ Napi::Value Shutdown(const Napi::CallbackInfo& info) {
   return Result(info.Env(), sys::shutdown(Int(info, 0), Int(info, 1)));
 }
 
+// The fds this env's sockets and epoll objects own (own() at construction,
+// disown() at detach(), close() forgets). A worker can end, or be terminated,
+// with sockets open: no finalizer runs then, so the env's cleanup closes
+// whatever is still owned, as Node does for its own handles. The hook is
+// added when the addon loads, before any poller's, so it runs after them
+// (cleanup hooks run in reverse order): every uv_poll_t has stopped watching
+// its fd by then.
+struct OwnedFds {
+  std::unordered_set<int> fds;
+};
+
+OwnedFds* Owned(const Napi::CallbackInfo& info) {
+  return static_cast<OwnedFds*>(info.Data());
+}
+
+void CloseOwned(void* arg) {
+  auto* owned = static_cast<OwnedFds*>(arg);
+  for (int fd : owned->fds) sys::close(fd);
+  delete owned;
+}
+
+// own(fd): close fd when the env ends, unless closed or disowned first.
+Napi::Value Own(const Napi::CallbackInfo& info) {
+  Owned(info)->fds.insert(Int(info, 0));
+  return info.Env().Undefined();
+}
+
+// disown(fd): the fd has been handed to someone else (detach()).
+Napi::Value Disown(const Napi::CallbackInfo& info) {
+  Owned(info)->fds.erase(Int(info, 0));
+  return info.Env().Undefined();
+}
+
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  return Result(info.Env(), sys::close(Int(info, 0)));
+  const int fd = Int(info, 0);
+  Owned(info)->fds.erase(fd);
+  return Result(info.Env(), sys::close(fd));
 }
 
 Napi::Value Dup(const Napi::CallbackInfo& info) {
@@ -132,7 +168,11 @@ void InitCalls(Napi::Env env, Napi::Object exports) {
   exports.Set("acceptNowait", Napi::Function::New(env, AcceptNowait, "acceptNowait"));
   exports.Set("connectNowait", Napi::Function::New(env, ConnectNowait, "connectNowait"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
-  exports.Set("close", Napi::Function::New(env, Close, "close"));
+  auto* owned = new OwnedFds();
+  napi_add_env_cleanup_hook(env, CloseOwned, owned);
+  exports.Set("own", Napi::Function::New(env, Own, "own", owned));
+  exports.Set("disown", Napi::Function::New(env, Disown, "disown", owned));
+  exports.Set("close", Napi::Function::New(env, Close, "close", owned));
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
   exports.Set("getsockname", Napi::Function::New(env, Getsockname, "getsockname"));
   exports.Set("getpeername", Napi::Function::New(env, Getpeername, "getpeername"));

@@ -8,9 +8,11 @@
 // that they test lib/ (not dist/). Terminations run in a child process: a
 // missing cleanup hook is a SIGABRT of the whole process, not an exception.
 // Every worker started here ends with every socket it opened closed (the root
-// hook checks the fds); the terminated ones leak theirs, in the child.
+// hook checks the fds); in the child, the workers end with sockets and an
+// epoll fd open, and the env's cleanup must close them all.
 
 import assert = require('node:assert/strict');
+import fs = require('node:fs');
 import path = require('node:path');
 import { Worker } from 'node:worker_threads';
 
@@ -144,33 +146,33 @@ describe('71 workers', function () {
   it('survives terminating a worker with pending async calls and open sockets (child process)', async () => {
     // 4 pollers: acceptAsync, recvAsync, sendallAsync, recvfromAsync; none
     // of them settled; a terminated worker exits with code 1.
-    await terminations(1, 'idle', (r) => [`${r} idle pollers=4 failures=0 exit=1`]);
+    await terminations(1, 'idle', (r) => [`${r} idle pollers=4 failures=0 exit=1 leaked=0`]);
   });
 
   it('survives 5 rounds of terminations, self-exits and unref exits in one process (child process)', async () => {
     await terminations(5, 'idle,busy,spinning,exit,unref,pair', (r) => [
-      `${r} idle pollers=4 failures=0 exit=1`,
+      `${r} idle pollers=4 failures=0 exit=1 leaked=0`,
       // + the two ping-pong sockets
-      `${r} busy pollers=6 failures=0 exit=1`,
-      `${r} spinning pollers=6 failures=0 exit=1`,
-      `${r} exit pollers=4 failures=0 exit=3`,
-      `${r} unref pollers=4 failures=0 exit=0`,
-      `${r} pair pollers=4 failures=0 exit=1`,
-      `${r} pair pollers=4 failures=0 exit=1`,
+      `${r} busy pollers=6 failures=0 exit=1 leaked=0`,
+      `${r} spinning pollers=6 failures=0 exit=1 leaked=0`,
+      `${r} exit pollers=4 failures=0 exit=3 leaked=0`,
+      `${r} unref pollers=4 failures=0 exit=0 leaked=0`,
+      `${r} pair pollers=4 failures=0 exit=1 leaked=0`,
+      `${r} pair pollers=4 failures=0 exit=1 leaked=0`,
     ]);
   });
 
   // The race that the rounds above only catch sometimes: the termination
   // arrives while JS driven by poll callbacks is calling Poller.start().
   it('survives 20 terminations of a worker whose poll callbacks are running (child process)', async () => {
-    await terminations(20, 'busy', (r) => [`${r} busy pollers=6 failures=0 exit=1`]);
+    await terminations(20, 'busy', (r) => [`${r} busy pollers=6 failures=0 exit=1 leaked=0`]);
   });
 
   // A termination that lands while a poller is being made: Node-API then
   // refuses to create its shared state, which must fail the call, not crash.
   it('survives 40 terminations of a worker that is making pollers (child process)', async function () {
     this.timeout(90_000); // 40 workers, each starting tsx: about 6-13 s
-    await terminations(40, 'creating', (r) => [`${r} creating pollers=4 failures=0 exit=1`]);
+    await terminations(40, 'creating', (r) => [`${r} creating pollers=4 failures=0 exit=1 leaked=0`]);
   });
 
   it('blocks only the worker in sync blocking calls: the main thread keeps ticking', async () => {
@@ -223,6 +225,35 @@ describe('71 workers', function () {
         }
         await w.worker.terminate();
       }
+    }
+  });
+
+  it('an fd detached in a worker stays open when the worker ends: it is no longer the env\'s to close', async () => {
+    const code = `
+      const { parentPort } = require('node:worker_threads');
+      const { socket, socketpair } = require(${JSON.stringify(path.join(ROOT, 'lib'))});
+      const kept = socket();       // left open: the worker's end closes it
+      const [a, b] = socketpair(); // a is detached, b left open
+      const fs = require('node:fs');
+      const ino = (fd) => fs.fstatSync(fd).ino;
+      parentPort.postMessage({ kept: [kept.fileno(), ino(kept.fileno())], other: [b.fileno(), ino(b.fileno())], detached: [a.fileno(), ino(a.fileno())], fd: a.detach() });
+    `;
+    const worker = new Worker(code, { eval: true, execArgv: EXEC_ARGV });
+    const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+    const m = (await new Promise((resolve) => worker.once('message', resolve))) as Record<string, [number, number]> & { fd: number };
+    assert.equal(await exited, 0);
+    const sameFile = ([fd, ino]: [number, number]): boolean => {
+      try {
+        return fs.fstatSync(fd).ino === ino;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      assert.equal(m.fd, m['detached']![0]);
+      assert.deepEqual([sameFile(m['kept']!), sameFile(m['other']!), sameFile(m['detached']!)], [false, false, true]);
+    } finally {
+      if (sameFile(m['detached']!)) fs.closeSync(m.fd);
     }
   });
 });
