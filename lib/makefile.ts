@@ -28,8 +28,9 @@ export interface FileSocket {
 export interface MakefileOptions {
   /**
    * The buffer size: omitted or -1 for 8192 bytes (io.DEFAULT_BUFFER_SIZE),
-   * 0 for unbuffered (binary mode only: every read is one recv(), every write
-   * one sendall()).
+   * 0 for unbuffered (binary mode only: `read(n)` is one recv(n),
+   * `readline()` reads a byte at a time, every write is one sendall(); no
+   * byte is read ahead of what is returned).
    */
   buffering?: number;
   /**
@@ -108,12 +109,13 @@ export class SocketFile {
 
   /** @internal Made by Socket.makefile(). */
   constructor(sock: FileSocket, mode: string, options: MakefileOptions, release: () => void) {
-    if (typeof mode !== 'string' || !/^[rwb]+$/.test(mode) || !/[rw]/.test(mode) || new Set(mode).size !== mode.length) {
-      throw v.invalidArgValue('mode', "must be made of 'r', 'w' and 'b', with 'r' or 'w'", mode);
+    if (typeof mode !== 'string' || !/^[rwb]*$/.test(mode)) {
+      throw v.invalidArgValue('mode', "must be made of 'r', 'w' and 'b'", mode);
     }
     this.mode = mode;
-    this.#reading = mode.includes('r');
+    // As Python: without 'w' a file reads ('' and 'b' included).
     this.#writing = mode.includes('w');
+    this.#reading = mode.includes('r') || !this.#writing;
     this.#binary = mode.includes('b');
     const buffering = options.buffering === undefined ? -1 : v.int32(options.buffering, 'options.buffering');
     if (buffering === 0 && !this.#binary) throw v.invalidArgValue('options.buffering', 'can be 0 only in binary mode', 0);
@@ -152,13 +154,16 @@ export class SocketFile {
     if (reading && this.#timedOut) throw timedOutError();
   }
 
-  /** One recv() into the buffer; false at EOF. */
-  #fill(): boolean {
+  /**
+   * One recv() into the buffer, of `size` bytes (the buffer size by default;
+   * unbuffered reads ask for exactly what they return); false at EOF.
+   */
+  #fill(size = this.#bufsize === 0 ? DEFAULT_BUFFER_SIZE : this.#bufsize): boolean {
     if (this.#eof) return false;
     if (this.#timedOut) throw timedOutError();
     let data: Buffer;
     try {
-      data = this.#sock.recv(this.#bufsize === 0 ? DEFAULT_BUFFER_SIZE : this.#bufsize);
+      data = this.#sock.recv(size);
     } catch (err) {
       if (err instanceof SocketTimeoutError) this.#timedOut = true;
       throw err;
@@ -207,17 +212,23 @@ export class SocketFile {
 
   /**
    * Reads up to `size` bytes (binary) or characters (text); all of it until
-   * EOF when `size` is negative or omitted. Returns less only at EOF (or, with
-   * buffering 0, whatever one recv() gives). Empty at EOF.
+   * EOF when `size` is -1 or omitted (any negative size in text mode or
+   * unbuffered, as in Python). Returns less only at EOF (or, with buffering
+   * 0, whatever one recv(size) gives: nothing is read ahead). Empty at EOF.
+   *
+   * @throws {RangeError} for a size below -1 in buffered binary mode.
    */
   read(size = -1): Buffer | string {
     this.#check(true);
     v.int32(size, 'size');
     if (this.#binary) {
       if (this.#bufsize === 0 && size >= 0) {
-        if (this.#bytes.length === 0 && size > 0) this.#fill();
-        return this.#takeBytes(size);
+        // Unbuffered: one recv() of exactly `size` (the buffer is always
+        // empty here: unbuffered reads never read ahead).
+        if (size > 0) this.#fill(size);
+        return this.#takeBytes(this.#bytes.length);
       }
+      if (size < -1 && this.#bufsize !== 0) throw v.outOfRange('size', '>= -1 (read length must be non-negative or -1)', size);
       while ((size < 0 || this.#bytes.length < size) && this.#fill());
       return this.#takeBytes(size < 0 ? this.#bytes.length : size);
     }
@@ -265,11 +276,14 @@ export class SocketFile {
     this.#check(true);
     v.int32(limit, 'limit');
     if (this.#binary) {
+      // Unbuffered, a byte at a time, as Python's raw readline: no byte
+      // after the line leaves the socket.
+      const step = this.#bufsize === 0 ? 1 : undefined;
       for (;;) {
         const nl = this.#bytes.indexOf(0x0a);
         if (nl >= 0 && (limit < 0 || nl < limit)) return this.#takeBytes(nl + 1);
         if (limit >= 0 && this.#bytes.length >= limit) return this.#takeBytes(limit);
-        if (!this.#fill()) return this.#takeBytes(this.#bytes.length);
+        if (!this.#fill(step)) return this.#takeBytes(this.#bytes.length);
       }
     }
     for (;;) {

@@ -450,12 +450,16 @@ export class Socket {
 
   /**
    * A file object over the socket, as Python's `makefile()`: `mode` is made of
-   * 'r', 'w' and 'b' ('r' by default: text, read-only). Text mode reads and
-   * writes strings (UTF-8 unless `encoding` says otherwise, newlines per
-   * `newline`); binary mode Buffers. Reads and writes are buffered
-   * (`buffering` bytes, 8192 by default) and go through recv() and sendall(),
-   * so the socket's blocking mode or timeout applies. While a file is open,
-   * close() on the socket is deferred until the file is closed too.
+   * 'r', 'w' and 'b' ('r' by default: text, read-only; without 'w' a file
+   * reads). Text mode reads and writes strings (UTF-8 unless `encoding` says
+   * otherwise, newlines per `newline`); binary mode Buffers. Reads and
+   * writes are buffered (`buffering` bytes, 8192 by default) and go through
+   * recv() and sendall(), so the socket's blocking mode or timeout applies.
+   * As Python's documentation says, the socket should be in blocking or
+   * timeout mode: on a non-blocking socket a read that finds nothing throws
+   * EAGAIN (Python's raw file returns None), and what was read before stays
+   * buffered for the next read. While a file is open, close() on the socket
+   * is deferred until the file is closed too.
    */
   makefile(mode = 'r', options: MakefileOptions = {}): SocketFile {
     if (typeof options !== 'object' || options === null) throw v.invalidArgType('options', 'of type object', options);

@@ -270,6 +270,8 @@ describe('makefile: reading lines across packet boundaries (compared with CPytho
     const f = sock.makefile('rb');
     try {
       assert.deepEqual(f.read(0), Buffer.alloc(0));
+      // CPython's BufferedReader: ValueError('read length must be non-negative or -1')
+      throwsCode(() => f.read(-2), RangeError, 'ERR_OUT_OF_RANGE', /non-negative or -1/);
       assert.deepEqual(f.read(13), Buffer.from('hello world\r\n'));
       assert.deepEqual(f.read(16), Buffer.from('second line caf\xc3', 'latin1'));
       assert.deepEqual(f.read(), STREAM.subarray(29));
@@ -520,18 +522,40 @@ for i, nl in enumerate(json.loads(sys.argv[1])):
     peer.sendall('one');
     assert.deepEqual(f.read(100), Buffer.from('one'));
     f.close();
+    // Nothing is read ahead, as CPython's SocketIO: read(n) is recv(n), and
+    // readline() stops at the byte that ends the line.
+    const g = a.makefile('rb', { buffering: 0 });
+    peer.sendall('line1\nline2\nrest');
+    assert.deepEqual(g.read(3), Buffer.from('lin'));
+    assert.deepEqual(g.readline(), Buffer.from('e1\n'));
+    assert.deepEqual(g.readline(2), Buffer.from('li'));
+    assert.deepEqual(g.read(0), Buffer.alloc(0));
+    a.settimeout(5);
+    assert.equal(a.recv(100).toString(), 'ne2\nrest');
+    g.close();
     throwsCode(() => a.makefile('w', { buffering: 0 }), TypeError, 'ERR_INVALID_ARG_VALUE', /buffering/);
     throwsCode(() => a.makefile('r', { buffering: 0 }), TypeError, 'ERR_INVALID_ARG_VALUE', /buffering/);
     throwsCode(() => a.makefile('rb', { buffering: 1.5 }), RangeError, 'ERR_OUT_OF_RANGE');
   });
 
-  it("bad modes ('x', 'rr', '', 'rbx', 'b') are TypeErrors; reading a write-only file (and the reverse) too", () => {
-    // (CPython accepts 'rr' and '' as 'r', and 'b' as 'rb'; bsdsock is
-    // stricter, as lib/makefile.ts documents: each letter once, 'r' or 'w'.)
+  it("modes as CPython's: '', 'rr' read text and 'b' reads bytes; a letter other than r, w, b is a TypeError", () => {
     const [a, peer] = socketpair();
     track(a);
     track(peer);
-    for (const mode of ['x', 'rr', '', 'rbx', 'b', 'R', 'rt']) {
+    for (const [mode, got] of [['', 'one\n'], ['rr', 'two\n'], ['b', Buffer.from('three\n')]] as const) {
+      peer.sendall(typeof got === 'string' ? got : got.toString());
+      const f = a.makefile(mode);
+      assert.deepEqual(f.readline(), got, mode);
+      throwsCode(() => f.write('x'), TypeError, 'ERR_INVALID_ARG_VALUE', /not opened for writing/);
+      f.close();
+    }
+  });
+
+  it("bad modes ('x', 'rbx', 'R', 'rt') are TypeErrors; reading a write-only file (and the reverse) too", () => {
+    const [a, peer] = socketpair();
+    track(a);
+    track(peer);
+    for (const mode of ['x', 'rbx', 'R', 'rt']) {
       throwsCode(() => a.makefile(mode), TypeError, 'ERR_INVALID_ARG_VALUE', /'mode'/);
     }
     throwsCode(() => a.makefile(1 as unknown as string), TypeError, 'ERR_INVALID_ARG_VALUE');
