@@ -128,7 +128,13 @@ function nameinfoSockaddr(sockaddr: unknown): Buffer {
   const port = v.port(sockaddr[1], 'Port');
   const flowinfo = n > 2 ? v.size(sockaddr[2], 'sockaddr[2] (flowinfo)', 0xfffff) : 0;
   const scopeId = n > 3 ? v.size(sockaddr[3], 'sockaddr[3] (scopeId)', 0xffffffff) : 0;
-  const v4 = native.sockaddrInet(AF_INET, host, port, 0, 0, false);
+  let v4 = native.sockaddrInet(AF_INET, host, port, 0, 0, false);
+  if (typeof v4 === 'number' && !/\s/.test(host)) {
+    // getaddrinfo(AI_NUMERICHOST), which Python calls, also takes the
+    // inet_aton forms ('127.1', '0x7f000001'), though not trailing text.
+    const packed = native.inetAton(host);
+    if (packed !== null) v4 = native.sockaddrInet(AF_INET, packed.join('.'), port, 0, 0, false);
+  }
   if (typeof v4 !== 'number') {
     if (n > 2) throw v.invalidArgValue('sockaddr', 'must be a 2-element array for an IPv4 address', sockaddr);
     return v4;
@@ -144,6 +150,8 @@ function nameinfoSockaddr(sockaddr: unknown): Buffer {
  * Python's `socket.getnameinfo(sockaddr, flags)`. Returns `[host, service]`,
  * e.g. `['localhost', 'http']` for `['127.0.0.1', 80]`; NI_NUMERICHOST and
  * NI_NUMERICSERV keep them numeric, NI_NAMEREQD makes a missing name an error.
+ * The host must be a numeric address; IPv4 ones may take the inet_aton forms
+ * ('127.1', '0x7f000001'), as with CPython.
  *
  * @throws {AddressInfoError} EAI_NONAME for a host that is not a numeric address.
  */

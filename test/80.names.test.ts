@@ -239,6 +239,16 @@ describe('names: getaddrinfo and getnameinfo (compared with CPython)', () => {
       "getnameinfo(('fe80::1', 7, 0, 1), NI_NUMERICHOST | NI_NUMERICSERV)",
       () => getnameinfo(['fe80::1', 7, 0, 1], NI_NUMERICHOST | NI_NUMERICSERV),
     ],
+    // getaddrinfo(AI_NUMERICHOST), under CPython's getnameinfo, takes the inet_aton forms
+    v4short: ["getnameinfo(('127.1', 80), NI_NUMERICHOST | NI_NUMERICSERV)", () => getnameinfo(['127.1', 80], NI_NUMERICHOST | NI_NUMERICSERV)],
+    v4hex: [
+      "getnameinfo(('0x7f000001', 80), NI_NUMERICHOST | NI_NUMERICSERV)",
+      () => getnameinfo(['0x7f000001', 80], NI_NUMERICHOST | NI_NUMERICSERV),
+    ],
+    v4octal: [
+      "getnameinfo(('01.02.03.010', 80), NI_NUMERICHOST | NI_NUMERICSERV)",
+      () => getnameinfo(['01.02.03.010', 80], NI_NUMERICHOST | NI_NUMERICSERV),
+    ],
   };
   const gniServices: Cases = {
     v4named: ["getnameinfo(('127.0.0.1', 80), 0)", () => getnameinfo(['127.0.0.1', 80], 0)],
@@ -254,6 +264,7 @@ describe('names: getaddrinfo and getnameinfo (compared with CPython)', () => {
     nameHost: "getnameinfo(('localhost', 80), 0)",
     badHost: "getnameinfo(('no-such-host.invalid', 80), NI_NUMERICHOST)",
     threeTuple: "getnameinfo(('127.0.0.1', 80, 0), 0)",
+    trailingText: "getnameinfo(('127.0.0.1 x', 80), NI_NUMERICHOST)",
   };
   const gniQuirks: Record<string, string> = {
     v6scopeNameCPython: "getnameinfo(('fe80::1%lo', 7), NI_NUMERICHOST | NI_NUMERICSERV)",
@@ -380,6 +391,8 @@ describe('names: getaddrinfo and getnameinfo (compared with CPython)', () => {
     assert.deepEqual(getnameinfo(['127.0.0.1', 80], NI_NUMERICHOST | NI_NUMERICSERV), ['127.0.0.1', '80']);
     assert.deepEqual(getnameinfo(['::1', 22, 0, 0], NI_NUMERICHOST | NI_NUMERICSERV), ['::1', '22']);
     assert.deepEqual(getnameinfo(['fe80::1', 7, 0, 1], NI_NUMERICHOST | NI_NUMERICSERV), ['fe80::1%lo', '7']);
+    assert.deepEqual(getnameinfo(['127.1', 80], NI_NUMERICHOST | NI_NUMERICSERV), ['127.0.0.1', '80']);
+    assert.deepEqual(getnameinfo(['01.02.03.010', 80], NI_NUMERICHOST | NI_NUMERICSERV), ['1.2.3.8', '80']);
   });
 
   it("getnameinfo: a '%scope' in the host is kept (DESIGN §3), where CPython drops it", () => {
@@ -405,6 +418,13 @@ describe('names: getaddrinfo and getnameinfo (compared with CPython)', () => {
     throwsLikeGaierror(
       () => getnameinfo(['no-such-host.invalid', 80], NI_NUMERICHOST),
       pyErr(py, 'badHost'),
+      'EAI_NONAME',
+      'getnameinfo',
+    );
+    // inet_aton would stop at the space; getaddrinfo(AI_NUMERICHOST) does not.
+    throwsLikeGaierror(
+      () => getnameinfo(['127.0.0.1 x', 80], NI_NUMERICHOST),
+      pyErr(py, 'trailingText'),
       'EAI_NONAME',
       'getnameinfo',
     );
