@@ -35,8 +35,8 @@ const option = (name: string) => {
   return i >= 0 ? argv[i + 1] : undefined;
 };
 const QUICK = flag('quick');
-// --quick makes one round: starting two Node processes per run (about 0.25 s
-// each here, 0.55 s on a slow day) is most of its time.
+// --quick makes one round of short runs: starting two processes per run
+// (about 0.25 s for Node here, 0.55 s on a slow day) is most of its time.
 const ROUNDS = Number(option('rounds') ?? (QUICK ? 1 : 5));
 const ONLY = (option('only') ?? 'pingpong,bulk,dgram,overhead').split(',');
 
@@ -48,12 +48,12 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { workload: 'pingpong', transport: 'tcp', count: QUICK ? 10_000 : 100_000 },
-  { workload: 'pingpong', transport: 'unix', count: QUICK ? 10_000 : 100_000 },
-  { workload: 'bulk', transport: 'tcp', count: QUICK ? 128 << 20 : 1 << 30 },
-  { workload: 'bulk', transport: 'unix', count: QUICK ? 128 << 20 : 1 << 30 },
-  { workload: 'dgram', transport: 'udp', count: QUICK ? 50_000 : 500_000 },
-  { workload: 'dgram', transport: 'unix', count: QUICK ? 50_000 : 500_000 },
+  { workload: 'pingpong', transport: 'tcp', count: QUICK ? 4_000 : 100_000 },
+  { workload: 'pingpong', transport: 'unix', count: QUICK ? 4_000 : 100_000 },
+  { workload: 'bulk', transport: 'tcp', count: QUICK ? 64 << 20 : 1 << 30 },
+  { workload: 'bulk', transport: 'unix', count: QUICK ? 64 << 20 : 1 << 30 },
+  { workload: 'dgram', transport: 'udp', count: QUICK ? 20_000 : 500_000 },
+  { workload: 'dgram', transport: 'unix', count: QUICK ? 20_000 : 500_000 },
 ].filter((c) => ONLY.includes(c.workload)) as Case[];
 
 // ---- the machine -------------------------------------------------------------
@@ -145,6 +145,12 @@ function exited(child: ChildProcess): Promise<void> {
     : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
+/** Waits for `child` to end and fails unless it ended well (exit code 0). */
+async function succeeded(child: ChildProcess, what: string): Promise<void> {
+  await exited(child);
+  if (child.exitCode !== 0) throw new Error(`${what} ended with ${child.exitCode ?? child.signalCode}`);
+}
+
 async function runOnce(impl: Impl, c: Case): Promise<Result | 'unsupported'> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bsdsock-bench-'));
   const sockPath = path.join(dir, 's');
@@ -159,7 +165,7 @@ async function runOnce(impl: Impl, c: Case): Promise<Result | 'unsupported'> {
     const line = await firstLine(client, `${impl.name} client`, timeout);
     const parsed = JSON.parse(line) as Result | { unsupported: string };
     if ('unsupported' in parsed) return 'unsupported';
-    await Promise.all([exited(client), exited(server)]);
+    await Promise.all([succeeded(client, `${impl.name} client`), succeeded(server, `${impl.name} server`)]);
     return parsed;
   } finally {
     // End only what this run started, by PID.
@@ -224,21 +230,36 @@ async function overheadRuns(impls: Impl[]): Promise<Overhead[]> {
     for (const impl of which) {
       const child = start([...impl.cmd, 'overhead', String(n)]);
       const line = await firstLine(child, `${impl.name} overhead`, 60_000);
-      await exited(child);
+      await succeeded(child, `${impl.name} overhead`);
       if (round > 0) out.push({ impl: impl.name, ...(JSON.parse(line) as Omit<Overhead, 'impl'>) });
     }
   }
   return out;
 }
 
-/** Medians of one overhead loop: C, C with a second thread, bsdsock sync. */
-function overheadOf(runs: Overhead[], key: 'getsockopt' | 'recvWouldBlock'): { c: number; cThreaded: number; sync: number } {
+interface Spread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function spread(xs: number[]): Spread | null {
+  return xs.length === 0 ? null : { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+}
+
+/** One overhead loop over the rounds: C, C with a second thread, bsdsock sync (null: not measured). */
+function overheadOf(runs: Overhead[], key: 'getsockopt' | 'recvWouldBlock'): { c: Spread | null; cThreaded: Spread | null; sync: Spread | null } {
   const c = runs.filter((o) => o.impl === 'c');
   return {
-    c: median(c.map((o) => o[key])),
-    cThreaded: median(c.map((o) => o[`${key}Threaded`] ?? Number.NaN)),
-    sync: median(runs.filter((o) => o.impl === 'sync').map((o) => o[key])),
+    c: spread(c.map((o) => o[key])),
+    cThreaded: spread(c.flatMap((o) => o[`${key}Threaded`] ?? [])),
+    sync: spread(runs.filter((o) => o.impl === 'sync').map((o) => o[key])),
   };
+}
+
+/** `457.0 (440.1-470.2)` */
+function nsSpread(x: Spread): string {
+  return `${x.median.toFixed(1)} (${x.min.toFixed(1)}-${x.max.toFixed(1)})`;
 }
 
 // ---- the chart ------------------------------------------------------------------
@@ -345,6 +366,14 @@ function replot(file: string): void {
   process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
 }
 
+/** The commit measured, `+` marking uncommitted changes; 'unknown' outside a git checkout. */
+function commitOf(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' });
+  return `${head.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() !== '' ? '+' : ''}`;
+}
+
 function captionOf(date: Date, machine: Record<string, string | number>, pinned: boolean, rounds: number, quick: boolean): string {
   return [
     date.toISOString().slice(0, 10),
@@ -352,10 +381,11 @@ function captionOf(date: Date, machine: Record<string, string | number>, pinned:
     String(machine.kernel),
     `Node ${machine.node}`,
     String(machine.python),
-    `bsdsock ${machine.bsdsock}`,
+    machine.commit === undefined ? `bsdsock ${machine.bsdsock}` : `bsdsock ${machine.bsdsock} (${machine.commit})`,
+    machine.cc === undefined ? '' : machine.cc === 'absent' ? 'no C compiler' : String(machine.cc),
     pinned ? 'client and server pinned to one CPU' : 'not pinned',
     rounds === 1 ? `one round${quick ? ' (quick)' : ''}` : `medians of ${rounds} rounds${quick ? ' (quick)' : ''}`,
-  ].join(' · ');
+  ].filter((part) => part !== '').join(' · ');
 }
 
 async function main(): Promise<void> {
@@ -371,6 +401,7 @@ async function main(): Promise<void> {
     python: PYTHON ? version(PYTHON, ['--version']) : 'absent',
     cc: CC ? version(CC, ['--version']) : 'absent',
     bsdsock: (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version,
+    commit: commitOf(),
   };
   process.stdout.write(
     `bsdsock benchmarks, ${started.toISOString()}\n${machine.cpu}, ${machine.cpus} CPUs, ${machine.kernel}, Node ${machine.node}, ${machine.python}\n` +
@@ -436,13 +467,16 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n')}\n`);
 
   if (overhead.length) {
-    process.stdout.write('\nbinding overhead (ns per call, median):\n');
+    process.stdout.write('\nbinding overhead (ns per call, median (min-max)):\n');
     for (const key of ['getsockopt', 'recvWouldBlock'] as const) {
-      const o = overheadOf(overhead, key);
-      process.stdout.write(
-        `  ${key.padEnd(15)} C ${o.c.toFixed(1)}  C with a 2nd thread ${o.cThreaded.toFixed(1)}  bsdsock ${o.sync.toFixed(1)}` +
-          `  over C ${(o.sync - o.c).toFixed(1)}, over threaded C ${(o.sync - o.cThreaded).toFixed(1)}\n`,
-      );
+      const { c, cThreaded, sync } = overheadOf(overhead, key);
+      if (sync === null) continue;
+      let line = `  ${key.padEnd(15)} bsdsock ${nsSpread(sync)}`;
+      if (c !== null) line += `  C ${nsSpread(c)}  over C ${(sync.median - c.median).toFixed(1)} (x ${(sync.median / c.median).toFixed(2)})`;
+      if (cThreaded !== null) {
+        line += `  C with a 2nd thread ${nsSpread(cThreaded)}  over it ${(sync.median - cThreaded.median).toFixed(1)} (x ${(sync.median / cThreaded.median).toFixed(2)})`;
+      }
+      process.stdout.write(`${line}\n`);
     }
   }
 
@@ -462,11 +496,13 @@ async function main(): Promise<void> {
       process.stdout.write(`  ${ok ? 'met   ' : 'MISSED'} ${t.what} (${name}): ${ratio.toFixed(2)} x ${t.against === 'c' ? 'C' : 'Node'} (target >= ${t.min})${why}\n`);
     }
   }
-  if (overhead.length) {
-    const o = overheadOf(overhead, 'getsockopt');
-    const verdict = (over: number) => (over <= 60 ? 'met   ' : 'MISSED');
-    process.stdout.write(`  ${verdict(o.sync - o.c)} binding overhead (getsockopt): ${(o.sync - o.c).toFixed(1)} ns over single-threaded C (target <= 60)\n`);
-    process.stdout.write(`  ${verdict(o.sync - o.cThreaded)} binding overhead (getsockopt): ${(o.sync - o.cThreaded).toFixed(1)} ns over C with a second thread, as in Node (target <= 60)\n`);
+  const o = overheadOf(overhead, 'getsockopt');
+  if (o.sync !== null && o.c !== null && o.cThreaded !== null) {
+    const over = o.sync.median - o.c.median;
+    const overThreaded = o.sync.median - o.cThreaded.median;
+    const verdict = (ns: number) => (ns <= 60 ? 'met   ' : 'MISSED');
+    process.stdout.write(`  ${verdict(over)} binding overhead (getsockopt): ${over.toFixed(1)} ns over single-threaded C (target <= 60)\n`);
+    process.stdout.write(`  ${verdict(overThreaded)} binding overhead (getsockopt): ${overThreaded.toFixed(1)} ns over C with a second thread, as in Node (target <= 60)\n`);
   }
 
   // ---- files

@@ -333,6 +333,7 @@ static int overhead(uint64_t n) {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
   double single[2], threaded[2];
+  overhead_loops(sv[0], n / 10, single);  // untimed warm-up, as the other implementations get
   overhead_loops(sv[0], n, single);
   pthread_t t;
   if (pthread_create(&t, NULL, idle_thread, NULL) != 0) die("pthread_create");
