@@ -78,6 +78,19 @@ function codePointIndex(s: string, n: number): number {
   return i;
 }
 
+// A file collected without close() gives up its hold on the socket, as a
+// dropped file object does in CPython (refcounting closes it): a socket
+// close() that waited for the file happens then. What the file had buffered
+// for writing is lost, as the finalizer cannot reach the file.
+const dropped = new FinalizationRegistry<() => void>((release) => {
+  try {
+    release();
+  } catch {
+    // A close() that fails here (an fd closed behind the socket's back) has
+    // nobody to report to.
+  }
+});
+
 /**
  * A file object over a socket, from `sock.makefile(mode)`. In binary mode
  * ('rb', 'wb', 'rwb') reads return Buffers and writes take any
@@ -132,6 +145,7 @@ export class SocketFile {
     this.#newline = newline;
     this.#sock = sock;
     this.#release = release;
+    dropped.register(this, release, this);
   }
 
   /** True once closed. */
@@ -350,7 +364,9 @@ export class SocketFile {
 
   /**
    * Flushes and closes the file (not the socket, unless the socket was
-   * closed while this file was open). Idempotent.
+   * closed while this file was open). Idempotent. A file that is
+   * garbage-collected unclosed releases the socket the same way, without
+   * flushing.
    */
   close(): void {
     if (this.#closed) return;
@@ -358,6 +374,7 @@ export class SocketFile {
       if (this.#writing) this.flush();
     } finally {
       this.#closed = true;
+      dropped.unregister(this);
       this.#release();
     }
   }

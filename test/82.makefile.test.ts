@@ -25,7 +25,7 @@ import {
   SocketTimeoutError,
   socketpair,
 } from '../lib';
-import { errno, fdIsOpen, since, sockets, throwsCode, throwsSocketError } from './helpers';
+import { errno, fdIsOpen, since, sockets, throwsCode, throwsSocketError, ticks } from './helpers';
 
 // ---- CPython as the reference --------------------------------------------------
 
@@ -716,6 +716,28 @@ describe('makefile: closing the socket while a file is open', () => {
       f.close();
       a.close();
       throwsSocketError(() => a.makefile('r'), 'EBADF', 'makefile');
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
+  it('a file garbage-collected without close() releases the socket: the close() that waited happens', async () => {
+    const [a, peer] = socketpair();
+    try {
+      (() => {
+        a.makefile('rb');
+      })();
+      const fd = a.fileno();
+      a.close();
+      assert.equal(a.fileno(), fd); // deferred: the file is still there
+      for (let i = 0; i < 50 && a.fileno() !== -1; i++) {
+        global.gc!();
+        await ticks(2);
+      }
+      assert.equal(a.fileno(), -1);
+      peer.settimeout(5);
+      assert.deepEqual(peer.recv(10), Buffer.alloc(0)); // EOF: really closed
     } finally {
       a.close();
       peer.close();
