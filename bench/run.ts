@@ -225,7 +225,7 @@ interface Overhead {
 async function overheadRuns(impls: Impl[]): Promise<Overhead[]> {
   const n = QUICK ? 200_000 : 2_000_000;
   const out: Overhead[] = [];
-  const which = impls.filter((i) => i.name === 'c' || i.name === 'sync');
+  const which = impls.filter((i) => i.name === 'c' || i.name === 'sync' || i.name === 'floor');
   for (let round = 0; round < ROUNDS + 1; round++) {
     for (const impl of which) {
       const child = start([...impl.cmd, 'overhead', String(n)]);
@@ -247,13 +247,20 @@ function spread(xs: number[]): Spread | null {
   return xs.length === 0 ? null : { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
 }
 
-/** One overhead loop over the rounds: C, C with a second thread, bsdsock sync (null: not measured). */
-function overheadOf(runs: Overhead[], key: 'getsockopt' | 'recvWouldBlock'): { c: Spread | null; cThreaded: Spread | null; sync: Spread | null } {
+/**
+ * One overhead loop over the rounds (null: not measured): C, C with a second
+ * thread, bsdsock sync, and the floor (the raw Node-API call the method makes).
+ */
+function overheadOf(
+  runs: Overhead[],
+  key: 'getsockopt' | 'recvWouldBlock',
+): { c: Spread | null; cThreaded: Spread | null; sync: Spread | null; floor: Spread | null } {
   const c = runs.filter((o) => o.impl === 'c');
   return {
     c: spread(c.map((o) => o[key])),
     cThreaded: spread(c.flatMap((o) => o[`${key}Threaded`] ?? [])),
     sync: spread(runs.filter((o) => o.impl === 'sync').map((o) => o[key])),
+    floor: spread(runs.filter((o) => o.impl === 'floor').map((o) => o[key])),
   };
 }
 
@@ -469,14 +476,18 @@ async function main(): Promise<void> {
   if (overhead.length) {
     process.stdout.write('\nbinding overhead (ns per call, median (min-max)):\n');
     for (const key of ['getsockopt', 'recvWouldBlock'] as const) {
-      const { c, cThreaded, sync } = overheadOf(overhead, key);
+      const { c, cThreaded, sync, floor } = overheadOf(overhead, key);
       if (sync === null) continue;
-      let line = `  ${key.padEnd(15)} bsdsock ${nsSpread(sync)}`;
-      if (c !== null) line += `  C ${nsSpread(c)}  over C ${(sync.median - c.median).toFixed(1)} (x ${(sync.median / c.median).toFixed(2)})`;
-      if (cThreaded !== null) {
-        line += `  C with a 2nd thread ${nsSpread(cThreaded)}  over it ${(sync.median - cThreaded.median).toFixed(1)} (x ${(sync.median / cThreaded.median).toFixed(2)})`;
-      }
-      process.stdout.write(`${line}\n`);
+      const lines = [`  ${key}: bsdsock ${nsSpread(sync)}`];
+      const versus = (name: string, x: Spread | null): void => {
+        if (x !== null) {
+          lines.push(`    ${name} ${nsSpread(x)}: bsdsock ${(sync.median - x.median).toFixed(1)} ns more (x ${(sync.median / x.median).toFixed(2)})`);
+        }
+      };
+      versus('C', c);
+      versus('C with a 2nd thread', cThreaded);
+      versus('the raw Node-API call (floor)', floor);
+      process.stdout.write(`${lines.join('\n')}\n`);
     }
   }
 

@@ -19,17 +19,20 @@ import {
   MSG_DONTWAIT,
   SHUT_WR,
   SOCK_DGRAM,
+  SOCK_NONBLOCK,
   SOCK_STREAM,
   SOL_SOCKET,
   SO_RCVBUF,
   SO_REUSEADDR,
+  SO_TYPE,
   TCP_NODELAY,
   socket,
+  socketpair,
   type Socket,
 } from '../../dist';
 import { decodeAddrOut, toSockaddr } from '../../dist/address';
 import { native } from '../../dist/binding';
-import { recv, recvfrom, send, sendto } from '../../dist/fast';
+import { END, getsockoptInt, recv, recvfrom, send, sendto } from '../../dist/fast';
 import { askCount } from './bsdsock-datagrams';
 import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
 
@@ -253,5 +256,36 @@ function dgramClient(): void {
   });
 }
 
-if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();
+/**
+ * The binding-overhead loops with the raw hot-path calls the Socket methods
+ * make, and nothing around them: the cost of crossing into Node-API and back
+ * for the same syscall, which bsdsock's own layer adds to.
+ */
+function overhead(): void {
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+  const fd = a.fileno();
+  const n = args.count;
+  const buf = Buffer.alloc(MSG);
+  const getsockopt = (): void => {
+    if (getsockoptInt(fd, SOL_SOCKET, SO_TYPE) < 0) fail('getsockopt', -1);
+  };
+  const wouldBlock = (): void => {
+    if (recv(fd, buf, 0, END, MSG_DONTWAIT) !== EAGAIN) fail('recv', -1);
+  };
+  for (let i = 0; i < n / 10; i++) getsockopt(); // untimed, as in the other programs
+  for (let i = 0; i < n / 10; i++) wouldBlock();
+  let t0 = now();
+  for (let i = 0; i < n; i++) getsockopt();
+  let t1 = now();
+  const get = (t1 - t0) / n;
+  t0 = now();
+  for (let i = 0; i < n; i++) wouldBlock();
+  t1 = now();
+  process.stdout.write(`${JSON.stringify({ getsockopt: get * 1e9, recvWouldBlock: ((t1 - t0) / n) * 1e9 })}\n`);
+  a.close();
+  b.close();
+}
+
+if (args.role === 'overhead') overhead();
+else if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();
 else (args.role === 'server' ? server : client)();
