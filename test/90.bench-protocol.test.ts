@@ -109,6 +109,7 @@ describe('90 benchmark protocol', function () {
   for (const [impl, keys] of [
     ['c', ['getsockopt', 'getsockoptThreaded', 'recvWouldBlock', 'recvWouldBlockThreaded']],
     ['sync', ['getsockopt', 'recvWouldBlock']],
+    ['floor', ['getsockopt', 'recvWouldBlock']],
   ] as const) {
     it(`overhead mode: ${impl} prints ${keys.join(', ')}`, async () => {
       const p = start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'overhead', '1000']);
