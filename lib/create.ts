@@ -1,6 +1,8 @@
 // The high-level helpers of Python's socket.py: create_connection,
 // create_server, has_dualstack_ipv6 — same algorithms, bsdsock names.
 
+import { isIP } from 'node:net';
+
 import type { Address } from './address';
 import { asyncOptions, type AsyncOptions } from './async';
 import {
@@ -30,16 +32,32 @@ export interface CreateConnectionAsyncOptions extends AsyncOptions, CreateConnec
   sourceAddress?: Address | null;
 }
 
-function hostPort(address: unknown): [string | null, number | string] {
+function hostPort(address: unknown): [string | null, number | string | null] {
   if (!Array.isArray(address) || address.length !== 2) {
     throw v.invalidArgType('address', 'an array [host, port]', address);
   }
   const [host, port] = address as unknown[];
   if (host !== null && typeof host !== 'string') throw v.invalidArgType('address[0] (host)', 'of type string or null', host);
-  if (typeof port !== 'number' && typeof port !== 'string') {
-    throw v.invalidArgType('address[1] (port)', 'of type number or string', port);
+  // A null port is getaddrinfo's (port 0), as Python's None.
+  if (port !== null && typeof port !== 'number' && typeof port !== 'string') {
+    throw v.invalidArgType('address[1] (port)', 'of type number, string or null', port);
   }
   return [host, port];
+}
+
+/**
+ * `sourceAddress` for a socket of `family`, with a host name resolved on the
+ * thread pool, so that bind() does not block the loop resolving it: the
+ * first address getaddrinfo gives, as bind() would take.
+ */
+async function sourceFor(family: number, source: Address, signal: AbortSignal | undefined): Promise<Address> {
+  if ((family !== AF_INET && family !== AF_INET6) || !Array.isArray(source)) return source;
+  const host: unknown = source[0];
+  if (typeof host !== 'string' || host === '' || host === '<broadcast>' || isIP(host.split('%')[0]!) !== 0) return source;
+  const first = (await getaddrinfoAsync(host, null, family, SOCK_STREAM, 0, 0, { signal }))[0];
+  if (first === undefined) return source; // bind() reports it
+  // The numeric host, with the port (and flowinfo, scope id) as given.
+  return [(first[4] as readonly unknown[])[0], ...source.slice(1)] as unknown as Address;
 }
 
 function objectOptions(options: unknown, name: string): void {
@@ -61,7 +79,7 @@ function lastError(errors: unknown[], allErrors: boolean | undefined): unknown {
  * AggregateError with `{ allErrors: true }`). Blocks (name lookup included).
  */
 export function createConnection(
-  address: readonly [host: string | null, port: number | string],
+  address: readonly [host: string | null, port: number | string | null],
   timeout?: number | null,
   sourceAddress?: Address | null,
   options: CreateConnectionOptions = {},
@@ -93,7 +111,7 @@ export function createConnection(
  * (`signal`) rejects with its reason and closes the socket being tried.
  */
 export async function createConnectionAsync(
-  address: readonly [host: string | null, port: number | string],
+  address: readonly [host: string | null, port: number | string | null],
   options: CreateConnectionAsyncOptions = {},
 ): Promise<Socket> {
   const [host, port] = hostPort(address);
@@ -105,7 +123,7 @@ export async function createConnectionAsync(
     let sock: Socket | null = null;
     try {
       sock = new Socket(family, type, proto);
-      if (options.sourceAddress) sock.bind(options.sourceAddress);
+      if (options.sourceAddress) sock.bind(await sourceFor(family, options.sourceAddress, signal));
       await sock.connectAsync(sockaddr, { signal });
       return sock;
     } catch (err) {
@@ -121,8 +139,8 @@ export async function createConnectionAsync(
 export interface CreateServerOptions {
   /** AF_INET (default) or AF_INET6. */
   family?: number;
-  /** The listen backlog; omitted, listen()'s default. */
-  backlog?: number;
+  /** The listen backlog; omitted or null, listen()'s default. */
+  backlog?: number | null;
   /** Set SO_REUSEPORT, so that several sockets (processes) share the port. */
   reusePort?: boolean;
   /** With AF_INET6: accept IPv4 clients too (IPV6_V6ONLY off). */
@@ -169,7 +187,7 @@ export function createServer(address: Address, options: CreateServerOptions = {}
     if (family !== AF_INET6) throw v.invalidArgValue('options.dualstackIpv6', 'requires family AF_INET6', family);
     if (!hasDualstackIpv6()) throw v.invalidArgValue('options.dualstackIpv6', 'is not supported on this platform', true);
   }
-  const backlog = options.backlog === undefined ? undefined : v.int32(options.backlog, 'options.backlog');
+  const backlog = options.backlog === undefined || options.backlog === null ? undefined : v.int32(options.backlog, 'options.backlog');
   const sock = new Socket(family, SOCK_STREAM);
   try {
     try {

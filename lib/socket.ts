@@ -408,8 +408,10 @@ export class Socket {
     if (r === 0) return 0;
     if (r !== -EINPROGRESS || t === null || t <= 0) return -r;
     const deadline = performance.now() + t * 1000;
-    for (;;) {
-      const left = deadline - performance.now();
+    // The first wait gets the whole timeout (at least 1 ms, as CPython's
+    // poll), however little it is: reading the clock again first would leave
+    // a sub-microsecond timeout nothing at all.
+    for (let left = t * 1000; ; left = deadline - performance.now()) {
       if (left <= 0) return -1;
       const w = native.wait(h.fd, POLLOUT, left >= INT_MAX ? INT_MAX : Math.ceil(left));
       if (w < 0) return -w;
@@ -1253,7 +1255,8 @@ export function socket(family?: number, type?: number, proto?: number, fileno?: 
  * with the default timeout (or timeout 0 with SOCK_NONBLOCK in `type`). The
  * family defaults to AF_UNIX; AF_INET gives EOPNOTSUPP, as on Linux.
  */
-export function socketpair(family: number = AF_UNIX, type: number = SOCK_STREAM, proto = 0): readonly [Socket, Socket] {
+export function socketpair(family: number | null = AF_UNIX, type: number = SOCK_STREAM, proto = 0): readonly [Socket, Socket] {
+  if (family === null) family = AF_UNIX; // Python's None
   v.int32(family, 'family');
   v.int32(type, 'type');
   v.int32(proto, 'proto');

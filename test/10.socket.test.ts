@@ -259,6 +259,11 @@ describe('10 socket object', () => {
       a.sendall('ping');
       assert.equal(b.recv(10).toString(), 'ping');
       for (const s of [a, b]) assert.equal(fdFlags(s.fileno()) & O_CLOEXEC, O_CLOEXEC);
+      // A null family is AF_UNIX, as Python's None.
+      const [c, d] = socketpair(null, SOCK_DGRAM);
+      track(c);
+      track(d);
+      assert.deepEqual([c.family, c.type], [AF_UNIX, SOCK_DGRAM]);
     });
 
     it('keeps datagram boundaries for SOCK_DGRAM and SOCK_SEQPACKET', () => {

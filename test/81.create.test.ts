@@ -22,6 +22,7 @@ import {
   IPV6_V6ONLY,
   SOCK_STREAM,
   SOL_SOCKET,
+  SO_ACCEPTCONN,
   SO_BINDTODEVICE,
   SO_REUSEADDR,
   SO_REUSEPORT,
@@ -244,6 +245,26 @@ print(json.dumps([group, last]))
     await assert.rejects(createConnectionAsync(['127.0.0.1', port], { signal: AbortSignal.abort(reason) }), (err) => err === reason);
   });
 
+  it('a timeout far below a millisecond still gets one wait (1 ms, as CPython): a loopback connect completes', () => {
+    const { server, port } = v4Listener();
+    for (const t of [1e-9, 1e-7]) {
+      const c = track(createConnection(['127.0.0.1', port], t));
+      assert.equal(c.gettimeout(), t);
+      track(server.accept()[0]);
+    }
+  });
+
+  it('a null port is port 0, as Python\'s None: ECONNREFUSED from 127.0.0.1:0', () => {
+    throwsSocketError(() => createConnection(['127.0.0.1', null], T), 'ECONNREFUSED', 'connect', { address: '127.0.0.1', port: 0 });
+  });
+
+  it('createConnectionAsync: a sourceAddress host name is resolved off the loop, then bound', async () => {
+    const { server, port } = v4Listener();
+    const c = track(await createConnectionAsync(['127.0.0.1', port], { sourceAddress: ['localhost', 0] }));
+    assert.equal((c.getsockname() as readonly [string, number])[0], '127.0.0.1');
+    track(server.accept()[0]);
+  });
+
   it('a sourceAddress that cannot be bound: the bind error, and no socket is left open', () => {
     const { port } = v4Listener();
     const before = openFdCount();
@@ -337,6 +358,11 @@ describe('createServer / hasDualstackIpv6', () => {
     const [conn, addr] = s.accept();
     track(conn);
     assert.deepEqual(addr, c.getsockname());
+  });
+
+  it('backlog null is the default, as Python\'s None', () => {
+    const s = track(createServer(['127.0.0.1', 0], { backlog: null }));
+    assert.equal(s.getsockopt(SOL_SOCKET, SO_ACCEPTCONN), 1);
   });
 
   it('reusePort sets SO_REUSEPORT: two servers share a port', () => {
