@@ -9,6 +9,7 @@
 import { native } from './binding';
 import {
   EPOLLIN,
+  EPOLL_CLOEXEC,
   EPOLLOUT,
   EPOLLPRI,
   POLLERR,
@@ -18,7 +19,7 @@ import {
   POLLOUT,
   POLLPRI,
 } from './constant-names';
-import { E, SocketError, errnoName, raise } from './errors';
+import { E, SocketError, raise } from './errors';
 import * as v from './validate';
 
 /** Something select() and poll() accept: an fd, or an object with `fileno()` (a Socket). */
@@ -45,9 +46,12 @@ function fdOf(x: unknown, name: string): number {
 function secondsToMs(timeout: unknown, name: string): number {
   if (timeout === null || timeout === undefined) return -1;
   if (typeof timeout !== 'number') throw v.invalidArgType(name, 'of type number or null', timeout);
-  if (!(timeout >= 0)) throw v.outOfRange(name, 'a number >= 0, or null', timeout);
   const ms = Math.ceil(timeout * 1000);
-  return ms > INT_MAX ? INT_MAX : ms;
+  // As CPython: NaN and negative are errors; so is a wait too long for
+  // poll(2)'s int of milliseconds (Python's OverflowError), rather than a
+  // shorter wait that would end like a timeout.
+  if (!(timeout >= 0 && ms <= INT_MAX)) throw v.outOfRange(name, `a number >= 0 and <= ${INT_MAX / 1000} (seconds), or null`, timeout);
+  return ms;
 }
 
 /**
@@ -136,8 +140,9 @@ export class Poll {
     let ms = -1;
     if (timeoutMs !== undefined && timeoutMs !== null) {
       if (typeof timeoutMs !== 'number') throw v.invalidArgType('timeoutMs', 'of type number or null', timeoutMs);
-      if (Number.isNaN(timeoutMs)) throw v.outOfRange('timeoutMs', 'a number, or null', timeoutMs);
-      ms = timeoutMs < 0 ? -1 : Math.min(Math.ceil(timeoutMs), INT_MAX);
+      const n = Math.ceil(timeoutMs);
+      if (!(n >= -INT_MAX - 1 && n <= INT_MAX)) throw v.outOfRange('timeoutMs', `a number <= ${INT_MAX}, or null`, timeoutMs);
+      ms = n < 0 ? -1 : n;
     }
     const fds = Int32Array.from(this.#events.keys());
     const events = Int32Array.from(this.#events.values());
@@ -182,10 +187,13 @@ function epollCall(name: 'epollCreate' | 'epollCtl' | 'epollWait') {
 export class Epoll {
   readonly #h: { fd: number };
 
-  /** epoll_create1(EPOLL_CLOEXEC). `sizehint` and `flags` are accepted for Python's sake and ignored. */
+  /**
+   * epoll_create1(EPOLL_CLOEXEC). `sizehint` (-1 or > 0) and `flags` (0 or
+   * EPOLL_CLOEXEC) are checked as Python does, and otherwise unused.
+   */
   constructor(sizehint = -1, flags = 0) {
-    v.int32(sizehint, 'sizehint');
-    v.int32(flags, 'flags');
+    if (v.int32(sizehint, 'sizehint') <= 0 && sizehint !== -1) throw v.outOfRange('sizehint', '-1 or a number > 0', sizehint);
+    if (v.int32(flags, 'flags') !== 0 && flags !== EPOLL_CLOEXEC) raise(-E.EINVAL, 'epoll_create1');
     const fd = (epollCall('epollCreate') as () => number)();
     if (fd < 0) raise(fd, 'epoll_create1');
     this.#h = { fd };
@@ -193,8 +201,9 @@ export class Epoll {
     native.own(fd); // closed if this env (a worker) ends first
   }
 
-  /** The epoll fd, or -1 once closed. */
+  /** The epoll fd. Closed, a TypeError (Python's ValueError). */
   fileno(): number {
+    if (this.#h.fd < 0) throw closedEpoll();
     return this.#h.fd;
   }
 
@@ -215,8 +224,8 @@ export class Epoll {
 
   #ctl(op: number, fd: FileLike, eventmask: number, syscall: string): void {
     const h = this.#h;
+    const n = fdOf(fd, 'fd'); // the arguments first, as Python
     if (h.fd < 0) throw closedEpoll();
-    const n = fdOf(fd, 'fd');
     const r = (epollCall('epollCtl') as (a: number, b: number, c: number, d: number) => number)(h.fd, op, n, eventmask);
     if (r < 0) raise(r, syscall);
   }
@@ -247,11 +256,11 @@ export class Epoll {
    */
   poll(timeout?: number | null, maxevents = -1): [number, number][] {
     const h = this.#h;
-    if (h.fd < 0) throw closedEpoll();
-    const ms = typeof timeout === 'number' && timeout < 0 ? -1 : secondsToMs(timeout, 'timeout');
+    const ms = epollMs(timeout);
     let max = v.int32(maxevents, 'maxevents');
     if (max === -1) max = 1023;
     else if (max <= 0) throw v.outOfRange('maxevents', '-1 or a number > 0', maxevents);
+    if (h.fd < 0) throw closedEpoll();
     // epoll_wait may always return fewer events than asked; asking for at most
     // 64 Ki at a time keeps a huge maxevents from allocating gigabytes.
     if (max > MAX_EVENTS) max = MAX_EVENTS;
@@ -287,6 +296,20 @@ export function epoll(sizehint = -1, flags = 0): Epoll {
   return new Epoll(sizehint, flags);
 }
 
-function closedEpoll(): SocketError {
-  return new SocketError(E.EBADF, errnoName(E.EBADF), 'epoll', undefined, 'I/O operation on closed epoll object');
+function closedEpoll(): TypeError {
+  return v.invalidArgValue('epoll', 'is closed (I/O operation on closed epoll object)', 'closed');
+}
+
+/**
+ * epoll.poll's timeout in ms, as CPython: null waits forever; seconds are
+ * rounded up to whole milliseconds, and a negative count of them waits
+ * forever (-0.0005 s is 0 ms, -0.001 s forever); NaN, and what does not fit
+ * an int of milliseconds, are RangeErrors (Python's OverflowError).
+ */
+function epollMs(timeout: unknown): number {
+  if (timeout === null || timeout === undefined) return -1;
+  if (typeof timeout !== 'number') throw v.invalidArgType('timeout', 'of type number or null', timeout);
+  const ms = Math.ceil(timeout * 1000);
+  if (!(ms >= -INT_MAX - 1 && ms <= INT_MAX)) throw v.outOfRange('timeout', 'seconds that fit an int of milliseconds, or null', timeout);
+  return ms < 0 ? -1 : ms + 0; // + 0: no -0
 }

@@ -17,6 +17,7 @@ import {
   EPOLLET,
   EPOLLHUP,
   EPOLLIN,
+  EPOLL_CLOEXEC,
   EPOLLONESHOT,
   EPOLLOUT,
   EPOLLPRI,
@@ -37,7 +38,6 @@ import {
   SOL_SOCKET,
   SO_ERROR,
   SO_RCVBUF,
-  SocketError,
   epoll,
   poll,
   select,
@@ -45,7 +45,7 @@ import {
   socketpair,
   type Socket,
 } from '../lib';
-import { O_CLOEXEC, errno, fdFlags, since, sockets, tempDirs, throwsCode, throwsSocketError, tsNode } from './helpers';
+import { O_CLOEXEC, errno, fdFlags, fdIsOpen, since, sockets, tempDirs, throwsCode, throwsSocketError, tsNode } from './helpers';
 
 /** Seconds: the timeout of every blocking socket and every "wait until ready" here. */
 const T = 10;
@@ -209,6 +209,8 @@ describe('72 select', function () {
       throwsCode(() => select([a], [], [], -1), RangeError, 'ERR_OUT_OF_RANGE', /"timeout"/);
       throwsCode(() => select([a], [], [], -0.001), RangeError, 'ERR_OUT_OF_RANGE', /"timeout"/);
       throwsCode(() => select([a], [], [], NaN), RangeError, 'ERR_OUT_OF_RANGE', /"timeout"/);
+      // Too long for poll(2)'s int of milliseconds: CPython's OverflowError, not a shorter wait.
+      for (const t of [Infinity, 1e300, 2 ** 31 / 1000]) throwsCode(() => select([a], [], [], t), RangeError, 'ERR_OUT_OF_RANGE', /"timeout"/);
       throwsCode(() => select([a], [], [], '1' as unknown as number), TypeError, 'ERR_INVALID_ARG_TYPE', /"timeout"/);
       throwsCode(() => select(new Set([a]) as unknown as Socket[], [], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
       throwsCode(() => select([], a as unknown as Socket[], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"wlist"/);
@@ -359,6 +361,7 @@ describe('72 select', function () {
       p.register(a, POLLIN);
       throwsCode(() => p.modify(a, 0x10001), RangeError, 'ERR_OUT_OF_RANGE', /"eventmask"/);
       throwsCode(() => p.poll(NaN), RangeError, 'ERR_OUT_OF_RANGE', /"timeoutMs"/);
+      for (const t of [Infinity, -Infinity, 2 ** 31]) throwsCode(() => p.poll(t), RangeError, 'ERR_OUT_OF_RANGE', /"timeoutMs"/);
     });
   });
 
@@ -392,7 +395,7 @@ describe('72 select', function () {
         ep.close();
       }
       assert.equal(ep.closed, true);
-      assert.equal(ep.fileno(), -1);
+      throwsCode(() => ep.fileno(), TypeError, 'ERR_INVALID_ARG_VALUE', /closed epoll object/); // CPython: ValueError
       ep.close(); // idempotent
     });
 
@@ -407,7 +410,7 @@ describe('72 select', function () {
       }
       assert.ok(fd >= 0);
       assert.equal(kept.closed, true);
-      assert.equal(kept.fileno(), -1);
+      assert.equal(fdIsOpen(fd), false);
     });
 
     it('reports EPOLLRDHUP, then EPOLLHUP, as the connection closes', () => {
@@ -522,9 +525,20 @@ describe('72 select', function () {
       assert.deepEqual(ep.poll(null), [[a.fileno(), EPOLLIN]]);
       assert.deepEqual(ep.poll(-1), [[a.fileno(), EPOLLIN]]);
       assert.deepEqual(ep.poll(-0.5), [[a.fileno(), EPOLLIN]]);
+      assert.equal(a.recv(1).toString(), 'x');
+      // As CPython: rounded up to whole milliseconds, -0.0005 s is 0 ms (a poll), not forever.
+      assert.deepEqual(ep.poll(-0.0005), []);
+      for (const t of [NaN, Infinity, -Infinity, 2 ** 31 / 1000]) throwsCode(() => ep.poll(t), RangeError, 'ERR_OUT_OF_RANGE', /"timeout"/);
     });
 
-    it('epoll_ctl errors: EEXIST, ENOENT, EBADF, EPERM; a closed epoll is EBADF', () => {
+    it('sizehint and flags are checked as CPython: sizehint -1 or > 0, flags 0 or EPOLL_CLOEXEC', () => {
+      epoll(-1, EPOLL_CLOEXEC).close();
+      epoll(10).close();
+      for (const hint of [0, -5]) throwsCode(() => epoll(hint), RangeError, 'ERR_OUT_OF_RANGE', /"sizehint"/);
+      throwsSocketError(() => epoll(-1, 12345), 'EINVAL', 'epoll_create1');
+    });
+
+    it('epoll_ctl errors: EEXIST, ENOENT, EBADF, EPERM; a closed epoll is a TypeError (CPython: ValueError)', () => {
       const [a, b] = unixPair();
       const ep = epoll();
       try {
@@ -553,14 +567,12 @@ describe('72 select', function () {
       } finally {
         ep.close();
       }
-      for (const call of [() => ep.poll(0), () => ep.register(a), () => ep.modify(a, EPOLLIN), () => ep.unregister(a)]) {
-        assert.throws(call, (err: unknown) => {
-          assert.ok(err instanceof SocketError);
-          assert.equal(err.code, 'EBADF');
-          assert.equal(err.errno, errno.EBADF);
-          return true;
-        });
+      for (const call of [() => ep.poll(0), () => ep.register(a), () => ep.modify(a, EPOLLIN), () => ep.unregister(a), () => ep.fileno()]) {
+        throwsCode(call, TypeError, 'ERR_INVALID_ARG_VALUE', /I\/O operation on closed epoll object/);
       }
+      // The arguments are checked first, as in CPython.
+      throwsCode(() => ep.register(-1), RangeError, 'ERR_OUT_OF_RANGE', /"fd"/);
+      assert.equal(ep.closed, true);
     });
 
     it('drops a registered socket that is closed (the kernel removes it)', () => {
