@@ -94,6 +94,9 @@ function takeSettlers(resolve: (value: never) => void, reject: (err: unknown) =>
   queuing!.reject = reject;
 }
 function unset(): void {}
+function result(r: number): number {
+  return r;
+}
 
 // The attempt of an operation that holds its place in a queue before its
 // syscall can be made (see runWhen): it stalls the queue, and #arm does not
@@ -173,26 +176,19 @@ export class AsyncIo {
   }
 
   /**
-   * As run(), for a call whose syscall cannot be made yet: a sendto whose
-   * host name is being resolved. The call takes its place in `queue` now, so
-   * that the calls made after it stay behind it (FIFO holds across the
-   * lookup), and is tried once `ready` gives its attempt. If `ready` rejects,
-   * the call fails with that error and the calls behind it go on.
+   * As run() with the syscall's result as the value, for a call whose
+   * syscall cannot be made yet: a sendto whose host name is being resolved.
+   * The call takes its place in `queue` now, so that the calls made after it
+   * stay behind it (FIFO holds across the lookup), and is tried once `ready`
+   * gives its attempt. If `ready` rejects, the call fails with that error and
+   * the calls behind it go on.
    */
-  runWhen<T>(
-    owner: object,
-    queue: typeof READ | typeof WRITE,
-    syscall: string,
-    ready: Promise<() => number>,
-    finish: (r: number) => T,
-    options: AsyncOptions | undefined,
-    where?: ErrorAddress,
-  ): Promise<T> {
+  runWhen(owner: object, queue: typeof READ | typeof WRITE, syscall: string, ready: Promise<() => number>, options?: AsyncOptions, where?: ErrorAddress): Promise<number> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
+    const op: Op<unknown> = { attempt: held, finish: result, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
     const q = this.#queues[queue];
-    const op: Op<unknown> = { attempt: held, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
-    const promise = this.#enqueue<T>(owner, queue, op);
+    const promise = this.#enqueue<number>(owner, queue, op);
     ready.then(
       (attempt) => {
         if (!q.includes(op)) return; // aborted or closed meanwhile

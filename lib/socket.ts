@@ -1068,7 +1068,7 @@ export class Socket {
       const ready = toSockaddrAsync(family, to, 'sendto', options).then(
         (resolved) => () => fast.sendto(h.fd, view, 0, len, f, resolved),
       );
-      return this.#aio().runWhen(this, WRITE, 'sendto', ready, identity, options, errorWhere(to));
+      return this.#aio().runWhen(this, WRITE, 'sendto', ready, options, errorWhere(to));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -1076,6 +1076,15 @@ describe('70 async', function () {
       };
     }
 
+    /** A UDP receiver `r` on 127.0.0.1:`port` and a sender `u` bound to 127.0.0.1. */
+    function udpPair(): { r: Socket; u: Socket; port: number } {
+      const r = track(socket(AF_INET, SOCK_DGRAM));
+      r.bind(['127.0.0.1', 0]);
+      const u = track(socket(AF_INET, SOCK_DGRAM));
+      u.bind(['127.0.0.1', 0]);
+      return { r, u, port: (r.getsockname() as [string, number])[1] };
+    }
+
     it("connectAsync(['localhost', port]) resolves the name off the loop", async () => {
       const l = tcpListener();
       const port = (l.getsockname() as [string, number])[1];
@@ -1099,11 +1108,7 @@ describe('70 async', function () {
     });
 
     it("sendtoAsync(data, ['localhost', port]) resolves the name off the loop", async () => {
-      const r = track(socket(AF_INET, SOCK_DGRAM));
-      r.bind(['127.0.0.1', 0]);
-      const port = (r.getsockname() as [string, number])[1];
-      const u = track(socket(AF_INET, SOCK_DGRAM));
-      u.bind(['127.0.0.1', 0]);
+      const { r, u, port } = udpPair();
       const release = blockThreadPool(tmp());
       try {
         const p = watch(u.sendtoAsync('by name', ['localhost', port], { signal: AbortSignal.timeout(10_000) }));
@@ -1139,11 +1144,7 @@ describe('70 async', function () {
     });
 
     it('writes made while a sendtoAsync name resolves wait behind it: FIFO holds across the lookup', async () => {
-      const r = track(socket(AF_INET, SOCK_DGRAM));
-      r.bind(['127.0.0.1', 0]);
-      const port = (r.getsockname() as [string, number])[1];
-      const u = track(socket(AF_INET, SOCK_DGRAM));
-      u.bind(['127.0.0.1', 0]);
+      const { r, u, port } = udpPair();
       const release = blockThreadPool(tmp());
       const ac = new AbortController();
       const reason = new Error('not this one');
@@ -1171,10 +1172,7 @@ describe('70 async', function () {
     });
 
     it('close() while a sendtoAsync name resolves rejects it and the writes behind it with EBADF, and sends nothing', async () => {
-      const r = track(socket(AF_INET, SOCK_DGRAM));
-      r.bind(['127.0.0.1', 0]);
-      const port = (r.getsockname() as [string, number])[1];
-      const u = track(socket(AF_INET, SOCK_DGRAM));
+      const { r, u, port } = udpPair();
       const release = blockThreadPool(tmp());
       try {
         const byName = watch(u.sendtoAsync('by name', ['localhost', port]));
