@@ -14,6 +14,7 @@ import {
   AF_INET,
   SOL_SOCKET,
   SO_ERROR,
+  SO_RCVTIMEO,
   SO_LINGER,
   SocketError,
   socket,
@@ -108,6 +109,10 @@ describe('20 tcp', () => {
     const [c] = connected();
     const empty = new Uint8Array(0);
     c.settimeout(null); // blocking: a real recv(fd, p, 0) would block with nothing queued
+    // ... for at most 2 s (then EAGAIN), should that ever come back: never a hung suite.
+    const timeval = Buffer.alloc(16);
+    timeval.writeBigInt64LE(2n, 0);
+    c.setsockopt(SOL_SOCKET, SO_RCVTIMEO, timeval);
     assert.equal(c.recvInto(empty), 0);
     assert.equal(c.recvInto(Buffer.alloc(8).subarray(8)), 0);
     c.settimeout(0.05); // and would time out here
