@@ -63,8 +63,12 @@ export function errorWhere(address: unknown): ErrorAddress {
     };
   }
   if (typeof address === 'string') return { address };
-  if (Buffer.isBuffer(address) && address.length > 0 && address[0] === 0) {
-    return { address: `@${address.subarray(1).toString('utf8')}` };
+  if (ArrayBuffer.isView(address) && address.byteLength > 0) {
+    const bytes = Buffer.from(address.buffer, address.byteOffset, address.byteLength);
+    // An abstract AF_UNIX name; a path given as bytes (it holds no NUL); or
+    // else the raw sockaddr of another family, which has no text form.
+    if (bytes[0] === 0) return { address: `@${bytes.subarray(1).toString('utf8')}` };
+    if (!bytes.includes(0)) return { address: bytes.toString('utf8') };
   }
   return {};
 }

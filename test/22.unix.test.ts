@@ -195,4 +195,16 @@ describe('22 unix', () => {
     fs.writeFileSync(plain, '');
     throwsSocketError(() => c.connect(plain), 'ECONNREFUSED', 'connect');
   });
+
+  it('an error names the address however it was given: string, bytes, or an abstract name', () => {
+    const dir = tmp();
+    const missing = path.join(dir, 'missing');
+    const c = unix();
+    throwsSocketError(() => c.connect(missing), 'ENOENT', 'connect', { address: missing, message: `connect ENOENT ${missing}` });
+    throwsSocketError(() => c.connect(Buffer.from(missing)), 'ENOENT', 'connect', { address: missing });
+    const name = `bsdsock-test-${process.pid}-nobody`;
+    throwsSocketError(() => c.connect(new Uint8Array(Buffer.from(`\0${name}`))), 'ECONNREFUSED', 'connect', { address: `@${name}` });
+    const d = track(socket(AF_UNIX, SOCK_DGRAM));
+    throwsSocketError(() => d.sendto('x', Buffer.from(missing)), 'ENOENT', 'sendto', { address: missing });
+  });
 });
