@@ -32,8 +32,9 @@ export type Address = InetAddress | Inet6Address | string | ArrayBufferView;
 /**
  * An address as bsdsock returns it: `[host, port]` for AF_INET,
  * `[host, port, flowinfo, scopeId]` for AF_INET6, a string for an AF_UNIX
- * filesystem path (`''` when unnamed), a Buffer for an abstract AF_UNIX name
- * or for any other family's raw sockaddr.
+ * filesystem path (`''` when unnamed; a Buffer when the path is not valid
+ * UTF-8), a Buffer for an abstract AF_UNIX name or for any other family's
+ * raw sockaddr.
  */
 export type SocketAddress =
   | readonly [host: string, port: number]

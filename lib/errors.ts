@@ -88,7 +88,10 @@ export class SocketTimeoutError extends SocketError {
  * A name-resolution failure (Python's `socket.gaierror`): `code` is the
  * `EAI_*` name, `errno` the platform's EAI value (negative on glibc, e.g. -2
  * for EAI_NONAME), `syscall` is `'getaddrinfo'` or `'getnameinfo'`, and
- * `hostname` the name that was looked up.
+ * `hostname` the name that was looked up. From `gethostbyaddr` and
+ * `gethostbynameEx` (Python's `socket.herror`) the code is the resolver's
+ * h_errno name (`HOST_NOT_FOUND`, `TRY_AGAIN`...), `errno` its positive
+ * value and `syscall` the function's name.
  */
 export class AddressInfoError extends SocketError {
   /** The host name that failed to resolve, when there was one. */

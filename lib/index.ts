@@ -2,7 +2,7 @@
 // Python's socket module. See README.md for the Python -> bsdsock table.
 
 export { Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type Data } from './socket';
-export { SocketError, SocketTimeoutError, AddressInfoError } from './errors';
+export { SocketError, SocketTimeoutError, AddressInfoError, type ErrorAddress } from './errors';
 export type { Address, SocketAddress, InetAddress, Inet6Address } from './address';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';
@@ -42,6 +42,6 @@ export {
   type CreateConnectionAsyncOptions,
   type CreateServerOptions,
 } from './create';
-export type { SocketFile, MakefileOptions } from './makefile';
+export type { SocketFile, FileData, MakefileOptions } from './makefile';
 export { constants } from './constants';
 export * from './constant-names';

@@ -24,6 +24,13 @@ export interface FileSocket {
   fileno(): number;
 }
 
+/**
+ * What the reads of a `makefile(mode)` file return: Buffer for a mode with
+ * 'b', string for one without, either when the mode is only known as a
+ * string.
+ */
+export type FileData<M extends string> = string extends M ? Buffer | string : M extends `${string}b${string}` ? Buffer : string;
+
 /** Options of `sock.makefile()`, as Python's keywords. */
 export interface MakefileOptions {
   /**
@@ -97,8 +104,9 @@ const dropped = new FinalizationRegistry<() => void>((release) => {
  * ArrayBufferView; in text mode ('r', 'w', 'rw') reads return strings and
  * writes take strings. Closing the file does not close the socket; a socket
  * closed while files are open closes for real when the last one is closed.
+ * `T` is what reads return: Buffer for a mode with 'b', string otherwise.
  */
-export class SocketFile {
+export class SocketFile<T extends Buffer | string = Buffer | string> {
   readonly #sock: FileSocket;
   readonly #release: () => void;
   readonly #reading: boolean;
@@ -232,7 +240,11 @@ export class SocketFile {
    *
    * @throws {RangeError} for a size below -1 in buffered binary mode.
    */
-  read(size = -1): Buffer | string {
+  read(size = -1): T {
+    return this.#read(size) as T;
+  }
+
+  #read(size: number): Buffer | string {
     this.#check(true);
     v.int32(size, 'size');
     if (this.#binary) {
@@ -286,7 +298,11 @@ export class SocketFile {
    * in text mode, '\n' by default); at most `limit` bytes/characters when
    * `limit` >= 0. At EOF, whatever is left (empty when nothing is).
    */
-  readline(limit = -1): Buffer | string {
+  readline(limit = -1): T {
+    return this.#readline(limit) as T;
+  }
+
+  #readline(limit: number): Buffer | string {
     this.#check(true);
     v.int32(limit, 'limit');
     if (this.#binary) {
@@ -311,14 +327,14 @@ export class SocketFile {
   }
 
   /** Reads every remaining line. */
-  readlines(): (Buffer | string)[] {
-    const lines: (Buffer | string)[] = [];
+  readlines(): T[] {
+    const lines: T[] = [];
     for (let line = this.readline(); line.length > 0; line = this.readline()) lines.push(line);
     return lines;
   }
 
   /** Iterates over the remaining lines, as `for line in f` in Python. */
-  *[Symbol.iterator](): IterableIterator<Buffer | string> {
+  *[Symbol.iterator](): IterableIterator<T> {
     for (let line = this.readline(); line.length > 0; line = this.readline()) yield line;
   }
 
@@ -327,7 +343,7 @@ export class SocketFile {
    * buffer, sending it when the buffer fills. Returns the count written, in
    * characters (text) or bytes (binary). Call flush() to send the rest.
    */
-  write(data: string | ArrayBufferView): number {
+  write(data: T extends string ? string : ArrayBufferView): number {
     this.#check(false);
     let bytes: Buffer;
     let count: number;

@@ -98,17 +98,24 @@ export function getaddrinfo(
 
 /**
  * {@link getaddrinfo} on the libuv thread pool: the event loop never blocks.
- * The last argument may be `{ signal }`: an abort rejects at once with
- * `signal.reason` (the lookup itself runs to its end and is dropped).
+ * The last argument may be `{ signal }`, after any number of the numeric
+ * arguments: an abort rejects at once with `signal.reason` (the lookup
+ * itself runs to its end and is dropped).
  */
 export async function getaddrinfoAsync(
   host: string | null,
   port: number | string | null,
-  ...rest: [family?: number, type?: number, proto?: number, flags?: number, options?: AsyncOptions]
+  ...rest:
+    | [family?: number, type?: number, proto?: number, flags?: number, options?: AsyncOptions]
+    | [options: AsyncOptions]
+    | [family: number, options: AsyncOptions]
+    | [family: number, type: number, options: AsyncOptions]
+    | [family: number, type: number, proto: number, options: AsyncOptions]
 ): Promise<AddrInfo[]> {
-  const last = rest[rest.length - 1];
-  const options = typeof last === 'object' && last !== null ? asyncOptions(rest.pop()) : undefined;
-  const a = lookupArgs(host, port, rest);
+  const args: unknown[] = rest;
+  const last = args[args.length - 1];
+  const options = typeof last === 'object' && last !== null ? asyncOptions(args.pop()) : undefined;
+  const a = lookupArgs(host, port, args);
   const res = await getaddrinfoRaw(a.host, a.service, ...a.ints, options);
   if (!Array.isArray(res)) throw gaiError(res, 'getaddrinfo', a.host ?? undefined);
   return decodeAll(res);
@@ -285,7 +292,7 @@ export function getfqdn(name = ''): string {
 
 /**
  * The port of a service: getservbyname(3), as Python's `socket.getservbyname`
- * (`getservbyname('http')` is 80). `proto` is 'tcp', 'udp' or omitted (any).
+ * (`getservbyname('http')` is 80). `protocolname` is 'tcp', 'udp' or omitted (any).
  *
  * @throws {SocketError} ENOENT 'service/proto not found'.
  */

@@ -53,7 +53,7 @@ import {
   SO_TYPE,
 } from './constant-names';
 import { familyName, typeName } from './constants';
-import { SocketFile, type MakefileOptions } from './makefile';
+import { SocketFile, type FileData, type MakefileOptions } from './makefile';
 import { E, SocketTimeoutError, errnoError, raise, type ErrorAddress } from './errors';
 import * as v from './validate';
 
@@ -264,7 +264,10 @@ export class Socket {
     return this.#timeout;
   }
 
-  /** True once {@link Socket.close} or {@link Socket.detach} was called. */
+  /**
+   * True once {@link Socket.close} or {@link Socket.detach} was called (a
+   * close() deferred by an open makefile() file counts once the file closes).
+   */
   get closed(): boolean {
     return this.#h.fd < 0;
   }
@@ -352,7 +355,9 @@ export class Socket {
   /**
    * Closes the socket: close(2), never retried. Idempotent; afterwards every
    * operation throws EBADF and {@link Socket.fileno} returns -1. Throws EBADF
-   * if the fd was already closed behind the socket's back.
+   * if the fd was already closed behind the socket's back. While a
+   * makefile() file is open, the close waits for the last one to close, as
+   * in Python.
    */
   close(): void {
     if (this.#files > 0) {
@@ -463,10 +468,10 @@ export class Socket {
    * buffered for the next read. While a file is open, close() on the socket
    * is deferred until the file is closed too.
    */
-  makefile(mode = 'r', options: MakefileOptions = {}): SocketFile {
+  makefile<M extends string = 'r'>(mode?: M, options: MakefileOptions = {}): SocketFile<FileData<M>> {
     if (typeof options !== 'object' || options === null) throw v.invalidArgType('options', 'of type object', options);
     if (this.#h.fd < 0) raise(-EBADF, 'makefile');
-    const file = new SocketFile(this, mode, options, () => {
+    const file = new SocketFile<FileData<M>>(this, mode === undefined ? 'r' : mode, options, () => {
       this.#files--;
       if (this.#files === 0 && this.#closeRequested) this.close();
     });
@@ -1095,7 +1100,10 @@ export class Socket {
    * EBADF) and Node closes the fd. Options set before (TCP_NODELAY,
    * SO_KEEPALIVE, any setsockopt) stay in effect.
    *
-   * @throws {SocketError} ENOTCONN if not connected; EINVAL for another type.
+   * @throws {SocketError} ENOTCONN if not connected.
+   * @throws {TypeError} ERR_INVALID_ARG_VALUE for a socket that is not a
+   *   SOCK_STREAM of AF_INET, AF_INET6 or AF_UNIX, and whatever `net.Socket`
+   *   rejects in `options`; the socket is not handed over then.
    */
   toNetSocket(options: Omit<net.SocketConstructorOpts, 'fd'> = {}): net.Socket {
     this.#checkBridge('toNetSocket');
@@ -1125,6 +1133,9 @@ export class Socket {
    * calls listen(2) again with its own backlog (511 unless `backlog` is given).
    *
    * @throws {SocketError} EINVAL if the socket is not listening.
+   * @throws {TypeError} ERR_INVALID_ARG_VALUE for a socket that is not a
+   *   SOCK_STREAM of AF_INET, AF_INET6 or AF_UNIX; the socket is not handed
+   *   over then.
    */
   toNetServer<T extends net.Server = net.Server>(server?: T, backlog?: number): T {
     this.#checkBridge('toNetServer');

@@ -944,7 +944,9 @@ describe('names: getaddrinfoAsync and getnameinfoAsync', () => {
     }
     // Fewer arguments, and options last.
     assert.deepEqual(await getaddrinfoAsync('127.0.0.1', 80), getaddrinfo('127.0.0.1', 80));
-    assert.deepEqual(await getaddrinfoAsync('127.0.0.1', 80, AF_INET, { signal: new AbortController().signal } as never), getaddrinfo('127.0.0.1', 80, AF_INET));
+    // The options may follow any number of the numeric arguments (this type-checks too).
+    assert.deepEqual(await getaddrinfoAsync('127.0.0.1', 80, AF_INET, { signal: new AbortController().signal }), getaddrinfo('127.0.0.1', 80, AF_INET));
+    assert.deepEqual(await getaddrinfoAsync('127.0.0.1', 80, { signal: new AbortController().signal }), getaddrinfo('127.0.0.1', 80));
     assert.deepEqual(
       await getaddrinfoAsync('::1', 80, AF_INET6, SOCK_DGRAM, 0, 0, { signal: new AbortController().signal }),
       getaddrinfo('::1', 80, AF_INET6, SOCK_DGRAM, 0, 0),

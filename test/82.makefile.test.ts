@@ -542,6 +542,16 @@ for i, nl in enumerate(json.loads(sys.argv[1])):
     const [a, peer] = socketpair();
     track(a);
     track(peer);
+    // The types follow the mode: reads of a text file are strings, of a binary one Buffers.
+    peer.sendall('text\n');
+    const text = a.makefile('r');
+    const line: string = text.readline();
+    text.close();
+    peer.sendall('bytes\n'); // only now: the text file would have read it ahead
+    const binary = a.makefile('rb');
+    const bytes: Buffer = binary.readline();
+    binary.close();
+    assert.deepEqual([line, bytes], ['text\n', Buffer.from('bytes\n')]);
     for (const [mode, got] of [['', 'one\n'], ['rr', 'two\n'], ['b', Buffer.from('three\n')]] as const) {
       peer.sendall(typeof got === 'string' ? got : got.toString());
       const f = a.makefile(mode);
