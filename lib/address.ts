@@ -36,11 +36,11 @@ export type Address = InetAddress | Inet6Address | string | ArrayBufferView;
  * UTF-8), a Buffer for an abstract AF_UNIX name or for any other family's
  * raw sockaddr.
  */
-export type SocketAddress =
-  | readonly [host: string, port: number]
-  | readonly [host: string, port: number, flowinfo: number, scopeId: number]
-  | string
-  | Buffer;
+export type SocketAddress = InetSocketAddress | Inet6SocketAddress | string | Buffer;
+/** An AF_INET address as bsdsock returns it: `['127.0.0.1', 8080]`. */
+export type InetSocketAddress = readonly [host: string, port: number];
+/** An AF_INET6 address as bsdsock returns it: `['::1', 8080, flowinfo, scopeId]`. */
+export type Inet6SocketAddress = readonly [host: string, port: number, flowinfo: number, scopeId: number];
 
 const eaiNames = new Map<number, string>();
 for (const [name, value] of Object.entries(constants)) {

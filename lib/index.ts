@@ -3,7 +3,7 @@
 
 export { Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type Data } from './socket';
 export { SocketError, SocketTimeoutError, AddressInfoError, type ErrorAddress } from './errors';
-export type { Address, SocketAddress, InetAddress, Inet6Address } from './address';
+export type { Address, SocketAddress, InetAddress, Inet6Address, InetSocketAddress, Inet6SocketAddress } from './address';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';
 export {

@@ -29,6 +29,7 @@ import {
   Socket,
   SocketError,
   SocketTimeoutError,
+  type InetSocketAddress,
   createConnection,
   createConnectionAsync,
   createServer,
@@ -211,7 +212,7 @@ print(json.dumps([group, last]))
     const { server, port } = v4Listener();
     const c = track(createConnection(['127.0.0.1', port], 2.5, ['127.0.0.2', 0]));
     assert.equal(c.gettimeout(), 2.5);
-    const local = c.getsockname() as readonly [string, number];
+    const local = c.getsockname() as InetSocketAddress; // the exported name of the tuple
     assert.equal(local[0], '127.0.0.2');
     assert.ok(local[1] > 0);
     const [conn, addr] = server.accept();
