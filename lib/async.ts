@@ -94,7 +94,8 @@ function takeSettlers(resolve: (value: never) => void, reject: (err: unknown) =>
   queuing!.reject = reject;
 }
 function unset(): void {}
-function result(r: number): number {
+/** The `finish` of a call whose value is the syscall's result (a count). */
+export function identity(r: number): number {
   return r;
 }
 
@@ -186,7 +187,7 @@ export class AsyncIo {
   runWhen(owner: object, queue: typeof READ | typeof WRITE, syscall: string, ready: Promise<() => number>, options?: AsyncOptions, where?: ErrorAddress): Promise<number> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(signal.reason);
-    const op: Op<unknown> = { attempt: held, finish: result, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
+    const op: Op<unknown> = { attempt: held, finish: identity, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
     const q = this.#queues[queue];
     const promise = this.#enqueue<number>(owner, queue, op);
     ready.then(

@@ -142,7 +142,9 @@ export class Poll {
       if (typeof timeoutMs !== 'number') throw v.invalidArgType('timeoutMs', 'of type number or null', timeoutMs);
       const n = Math.ceil(timeoutMs);
       if (!(n >= -INT_MAX - 1 && n <= INT_MAX)) throw v.outOfRange('timeoutMs', `a number <= ${INT_MAX}, or null`, timeoutMs);
-      ms = n < 0 ? -1 : n;
+      // Any negative waits forever, -0.5 included (CPython rounds it away
+      // from zero; epoll.poll's seconds round up instead: see epollMs).
+      ms = timeoutMs < 0 ? -1 : n;
     }
     const fds = Int32Array.from(this.#events.keys());
     const events = Int32Array.from(this.#events.values());

@@ -30,7 +30,7 @@ import {
   type Address,
   type SocketAddress,
 } from './address';
-import { AsyncIo, READ, WRITE, asyncOptions, isOptions, type AsyncOptions, type Handle } from './async';
+import { AsyncIo, READ, WRITE, asyncOptions, identity, isOptions, type AsyncOptions, type Handle } from './async';
 import { native } from './binding';
 import * as fast from './fast';
 import { addrOut } from './fast';
@@ -1188,10 +1188,6 @@ function netSocketOptions(options: unknown): void {
   if (o.signal !== undefined && !(o.signal instanceof AbortSignal)) {
     throw v.invalidArgType('options.signal', 'an instance of AbortSignal', o.signal);
   }
-}
-
-function identity(n: number): number {
-  return n;
 }
 
 function noValue(): void {}

@@ -79,7 +79,9 @@ __attribute__((always_inline)) inline bool Prologue(napi_env env, napi_callback_
 // recv(view): frame fd, offset, length, flags -> result. Receiving into no
 // bytes makes no syscall and returns 0, as CPython's recv_into does: recv(2)
 // with length 0 would block on an empty socket and consume a datagram. A
-// closed socket (fd -1) still gives EBADF.
+// closed socket (fd -1) still gives EBADF. This Python rule lives here, not
+// in lib/, because only this side measures the view (END): lib/ would have
+// to read byteLength on every call to know the length is 0.
 napi_value Recv(napi_env env, napi_callback_info info) {
   FastState* s;
   uint8_t* data;

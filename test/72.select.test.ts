@@ -45,7 +45,7 @@ import {
   socketpair,
   type Socket,
 } from '../lib';
-import { O_CLOEXEC, errno, fdFlags, fdIsOpen, since, sockets, tempDirs, throwsCode, throwsSocketError, tsNode } from './helpers';
+import { O_CLOEXEC, errno, fdFlags, fdIsOpen, python, since, sockets, tempDirs, throwsCode, throwsSocketError, tsNode } from './helpers';
 
 /** Seconds: the timeout of every blocking socket and every "wait until ready" here. */
 const T = 10;
@@ -332,6 +332,21 @@ describe('72 select', function () {
       assert.deepEqual(p.poll(null), [[a.fileno(), POLLIN]]);
       assert.deepEqual(p.poll(-1), [[a.fileno(), POLLIN]]);
       assert.deepEqual(p.poll(-12.5), [[a.fileno(), POLLIN]]);
+    });
+
+    it('a negative fraction of a millisecond waits for readiness too, as CPython (not a 0 ms poll)', async () => {
+      const l = track(socket());
+      l.bind(['127.0.0.1', 0]);
+      l.listen(1);
+      const p = poll();
+      p.register(l, POLLIN);
+      // Connects after 0.2 s; the poll below waits for it.
+      const peer = python(
+        'import socket, sys, time\ntime.sleep(0.2)\nsocket.create_connection(("127.0.0.1", int(sys.argv[1]))).close()',
+        [String((l.getsockname() as [string, number])[1])],
+      );
+      assert.deepEqual(p.poll(-0.5), [[l.fileno(), POLLIN]]);
+      assert.equal((await peer.exit()).code, 0);
     });
 
     it('modify of an unregistered fd is ENOENT (FileNotFoundError); unregister of one is a RangeError (KeyError)', () => {

@@ -34,7 +34,7 @@ import { decodeAddrOut, toSockaddr } from '../../dist/address';
 import { native } from '../../dist/binding';
 import { END, getsockoptInt, recv, recvfrom, send, sendto } from '../../dist/fast';
 import { askCount } from './bsdsock-datagrams';
-import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
+import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -264,24 +264,16 @@ function dgramClient(): void {
 function overhead(): void {
   const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
   const fd = a.fileno();
-  const n = args.count;
   const buf = Buffer.alloc(MSG);
-  const getsockopt = (): void => {
-    if (getsockoptInt(fd, SOL_SOCKET, SO_TYPE) < 0) fail('getsockopt', -1);
-  };
-  const wouldBlock = (): void => {
-    if (recv(fd, buf, 0, END, MSG_DONTWAIT) !== EAGAIN) fail('recv', -1);
-  };
-  for (let i = 0; i < n / 10; i++) getsockopt(); // untimed, as in the other programs
-  for (let i = 0; i < n / 10; i++) wouldBlock();
-  let t0 = now();
-  for (let i = 0; i < n; i++) getsockopt();
-  let t1 = now();
-  const get = (t1 - t0) / n;
-  t0 = now();
-  for (let i = 0; i < n; i++) wouldBlock();
-  t1 = now();
-  process.stdout.write(`${JSON.stringify({ getsockopt: get * 1e9, recvWouldBlock: ((t1 - t0) / n) * 1e9 })}\n`);
+  reportOverhead(
+    args.count,
+    () => {
+      if (getsockoptInt(fd, SOL_SOCKET, SO_TYPE) < 0) fail('getsockopt', -1);
+    },
+    () => {
+      if (recv(fd, buf, 0, END, MSG_DONTWAIT) !== EAGAIN) fail('recv', -1);
+    },
+  );
   a.close();
   b.close();
 }

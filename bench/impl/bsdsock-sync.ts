@@ -19,7 +19,7 @@ import {
   type Socket,
 } from '../../dist';
 import { askCount } from './bsdsock-datagrams';
-import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
+import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -129,19 +129,14 @@ function client(): void {
 /** ns per call of getsockopt(SO_TYPE) and of a would-block receive (tryRecvInto). */
 function overhead(): void {
   const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
-  const n = args.count;
   const buf = Buffer.alloc(MSG);
-  // Untimed first, so that the timed loops run compiled code, as C's do.
-  for (let i = 0; i < n / 10; i++) a.getsockopt(SOL_SOCKET, SO_TYPE);
-  for (let i = 0; i < n / 10; i++) a.tryRecvInto(buf);
-  let t0 = now();
-  for (let i = 0; i < n; i++) a.getsockopt(SOL_SOCKET, SO_TYPE);
-  let t1 = now();
-  const get = (t1 - t0) / n;
-  t0 = now();
-  for (let i = 0; i < n; i++) if (a.tryRecvInto(buf) !== -1) throw new Error('data?');
-  t1 = now();
-  process.stdout.write(`${JSON.stringify({ getsockopt: get * 1e9, recvWouldBlock: ((t1 - t0) / n) * 1e9 })}\n`);
+  reportOverhead(
+    args.count,
+    () => a.getsockopt(SOL_SOCKET, SO_TYPE),
+    () => {
+      if (a.tryRecvInto(buf) !== -1) throw new Error('data?');
+    },
+  );
   a.close();
   b.close();
 }

@@ -67,6 +67,23 @@ export function getU64(b: Buffer): number {
 
 export const now = (): number => performance.now() / 1000;
 
+/**
+ * The overhead mode's line: ns per call of `getsockopt` and of `wouldBlock`,
+ * `n` calls each, after a tenth of each untimed so that the timed loops run
+ * compiled code, as C's do.
+ */
+export function reportOverhead(n: number, getsockopt: () => void, wouldBlock: () => void): void {
+  for (let i = 0; i < n / 10; i++) getsockopt();
+  for (let i = 0; i < n / 10; i++) wouldBlock();
+  let t0 = now();
+  for (let i = 0; i < n; i++) getsockopt();
+  const get = (now() - t0) / n;
+  t0 = now();
+  for (let i = 0; i < n; i++) wouldBlock();
+  const block = (now() - t0) / n;
+  process.stdout.write(`${JSON.stringify({ getsockopt: get * 1e9, recvWouldBlock: block * 1e9 })}\n`);
+}
+
 /** Untimed work first, on the same connection (see bench/c/bench.c). */
 export function warmBytes(count: number): number {
   return Math.min(Math.floor(count / 8), 64 << 20);
