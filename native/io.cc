@@ -10,7 +10,8 @@
 //   * the sockaddr of sendto() and the one filled by recvfrom() live in
 //     per-env buffers whose addresses native knows: no lookup per call;
 //   * the only per-call lookups are napi_get_cb_info and, for the data view,
-//     napi_get_typedarray_info (napi_get_dataview_info for a DataView);
+//     napi_get_buffer_info, which gives bytes and byte length of any view in
+//     one call (binding.h's LookupView);
 //   * would-block is just -EAGAIN in the frame: no exception, no allocation;
 //   * a byte length of -1 means "to the end of the view", and every data call
 //     reports the view's byte length, so that JavaScript need not read the
