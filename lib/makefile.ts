@@ -85,17 +85,60 @@ function codePointIndex(s: string, n: number): number {
   return i;
 }
 
-// A file collected without close() gives up its hold on the socket, as a
-// dropped file object does in CPython (refcounting closes it): a socket
-// close() that waited for the file happens then. What the file had buffered
-// for writing is lost, as the finalizer cannot reach the file.
-const dropped = new FinalizationRegistry<() => void>((release) => {
-  try {
-    release();
-  } catch {
-    // A close() that fails here (an fd closed behind the socket's back) has
-    // nobody to report to.
+// What a file has buffered for writing. It lives apart from the file so
+// that the finalizer and the exit hook below, which cannot reach the file,
+// can still send it.
+interface Output {
+  readonly sock: FileSocket;
+  chunks: Buffer[];
+  length: number;
+}
+
+// Outputs holding unsent bytes. They are sent when the process (or the
+// worker) exits, as CPython flushes its file objects at shutdown: a script
+// that writes to a makefile() file and ends without flush() still sends.
+const unflushed = new Set<Output>();
+let exitHooked = false;
+
+function buffer(out: Output, bytes: Buffer): void {
+  out.chunks.push(Buffer.from(bytes)); // a copy: the caller may reuse its buffer
+  out.length += bytes.length;
+  unflushed.add(out);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on('exit', () => {
+      for (const o of unflushed) quietly(() => drain(o));
+    });
   }
+}
+
+/** Sends everything `out` holds: one sendall(). */
+function drain(out: Output): void {
+  unflushed.delete(out);
+  if (out.length === 0) return;
+  const data = out.chunks.length === 1 ? out.chunks[0]! : Buffer.concat(out.chunks, out.length);
+  out.chunks = [];
+  out.length = 0;
+  out.sock.sendall(data);
+}
+
+/** Runs `f`, ignoring what it throws: for cleanup with nobody to report to. */
+function quietly(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // CPython prints "Exception ignored" here; a finalizer or an exit hook
+    // has no caller to throw to (an fd closed behind the socket's back, a
+    // peer gone).
+  }
+}
+
+// A file collected without close() is flushed and gives up its hold on the
+// socket, as a dropped file object is in CPython (refcounting finalizes
+// it): a socket close() that waited for the file happens then.
+const dropped = new FinalizationRegistry<{ out: Output; release: () => void }>(({ out, release }) => {
+  quietly(() => drain(out));
+  quietly(release);
 });
 
 /**
@@ -125,8 +168,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
   #eof = false;
   #timedOut = false;
   // writing
-  #out: Buffer[] = [];
-  #outLength = 0;
+  readonly #out: Output;
 
   /** @internal Made by Socket.makefile(). */
   constructor(sock: FileSocket, mode: string, options: MakefileOptions, release: () => void) {
@@ -153,7 +195,8 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
     this.#newline = newline;
     this.#sock = sock;
     this.#release = release;
-    dropped.register(this, release, this);
+    this.#out = { sock, chunks: [], length: 0 };
+    dropped.register(this, { out: this.#out, release }, this);
   }
 
   /** True once closed. */
@@ -363,26 +406,23 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
       this.#sock.sendall(bytes);
       return count;
     }
-    this.#out.push(Buffer.from(bytes)); // a copy: the caller may reuse its buffer
-    this.#outLength += bytes.length;
-    if (this.#outLength >= this.#bufsize) this.flush();
+    buffer(this.#out, bytes);
+    if (this.#out.length >= this.#bufsize) this.flush();
     return count;
   }
 
   /** Sends everything written so far: sendall(). */
   flush(): void {
-    if (this.#closed || this.#outLength === 0) return;
-    const data = this.#out.length === 1 ? this.#out[0]! : Buffer.concat(this.#out, this.#outLength);
-    this.#out = [];
-    this.#outLength = 0;
-    this.#sock.sendall(data);
+    if (!this.#closed) drain(this.#out);
   }
 
   /**
    * Flushes and closes the file (not the socket, unless the socket was
    * closed while this file was open). Idempotent. A file that is
-   * garbage-collected unclosed releases the socket the same way, without
-   * flushing.
+   * garbage-collected unclosed is flushed and releases the socket the same
+   * way, and what a file still holds when the process or worker exits is
+   * sent then; errors in those two cases are ignored, as they have no caller
+   * (CPython prints them as "Exception ignored").
    */
   close(): void {
     if (this.#closed) return;

@@ -13,7 +13,10 @@
 
 import assert = require('node:assert/strict');
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import path = require('node:path');
 import util = require('node:util');
+import { Worker } from 'node:worker_threads';
 
 import {
   AF_UNIX,
@@ -25,7 +28,7 @@ import {
   SocketTimeoutError,
   socketpair,
 } from '../lib';
-import { errno, fdIsOpen, since, sockets, throwsCode, throwsSocketError, ticks } from './helpers';
+import { ROOT, errno, fdIsOpen, since, sockets, throwsCode, throwsSocketError, ticks } from './helpers';
 
 // ---- CPython as the reference --------------------------------------------------
 
@@ -789,6 +792,123 @@ describe('makefile: closing the socket while a file is open', () => {
       assert.notEqual(a.fileno(), -1);
     } finally {
       a.close();
+      peer.close();
+    }
+  });
+});
+
+// ---- data nobody flushed -------------------------------------------------------
+
+describe('makefile: written data that nobody flushed (as CPython)', () => {
+  // CPython flushes a file object when it is finalized and at interpreter
+  // exit: a script that writes to a makefile() file and ends without
+  // flush() still reaches its peer.
+  const LIB = JSON.stringify(path.join(ROOT, 'lib'));
+
+  /** Everything `peer` receives until EOF (at most 10 reads of 5 s each). */
+  function readToEof(peer: Socket): string {
+    peer.settimeout(5);
+    const parts: Buffer[] = [];
+    for (let i = 0; i < 10; i++) {
+      const piece = peer.recv(100);
+      if (piece.length === 0) return Buffer.concat(parts).toString();
+      parts.push(piece);
+    }
+    throw new Error(`no EOF after ${Buffer.concat(parts).toString()}`);
+  }
+
+  it('a file garbage-collected without close() sends what it held, then the close() that waited happens', async () => {
+    const [a, peer] = socketpair();
+    try {
+      (() => {
+        a.makefile('w').write('held\n');
+      })();
+      a.close(); // deferred: the file is still there
+      for (let i = 0; i < 50 && a.fileno() !== -1; i++) {
+        global.gc!();
+        await ticks(2);
+      }
+      assert.equal(a.fileno(), -1);
+      assert.equal(readToEof(peer), 'held\n');
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
+  it('a file garbage-collected without close() sends what it held; the socket it did not close stays open', async () => {
+    const [a, peer] = socketpair();
+    try {
+      (() => {
+        a.makefile('wb').write(Buffer.from('bytes'));
+      })();
+      const got = Buffer.alloc(16);
+      let n = -1;
+      for (let i = 0; i < 50 && n === -1; i++) {
+        global.gc!();
+        await ticks(2);
+        n = peer.tryRecvInto(got);
+      }
+      assert.equal(got.subarray(0, n).toString(), 'bytes');
+      a.sendall('more');
+      a.close();
+      assert.equal(readToEof(peer), 'more');
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
+  for (const [how, ending, status] of [
+    ['the script ends', '', 0],
+    ['process.exit(3)', 'process.exit(3);', 3],
+    ['an uncaught exception', "throw new Error('boom');", 1],
+  ] as const) {
+    it(`what files hold is sent when the process exits (${how})`, () => {
+      const [a, peer] = socketpair();
+      try {
+        const script = `
+          const { fromfd, AF_UNIX, SOCK_STREAM } = require(${LIB});
+          const s = fromfd(3, AF_UNIX, SOCK_STREAM);
+          s.makefile('w').write('text\\n');
+          const f = s.makefile('wb');
+          f.write(Buffer.from('flushed '));
+          f.flush();
+          f.write(Buffer.from('bytes'));
+          ${ending}`;
+        const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+          stdio: ['ignore', 'pipe', 'pipe', a.fileno()],
+          encoding: 'utf8',
+          timeout: 20000,
+        });
+        assert.equal(r.status, status, r.stderr);
+        a.close();
+        assert.equal(readToEof(peer), 'flushed text\nbytes');
+      } finally {
+        a.close();
+        peer.close();
+      }
+    });
+  }
+
+  it('what files hold is sent when a worker exits; a send that fails at exit is ignored', async () => {
+    const [a, peer] = socketpair();
+    const [c, gone] = socketpair();
+    gone.close(); // c's sends fail with EPIPE
+    try {
+      const code = `
+        const { fromfd, AF_UNIX, SOCK_STREAM } = require(${LIB});
+        const { workerData } = require('node:worker_threads');
+        fromfd(workerData.broken, AF_UNIX, SOCK_STREAM).makefile('w').write('lost\\n');
+        fromfd(workerData.fd, AF_UNIX, SOCK_STREAM).makefile('w').write('from the worker\\n');`;
+      const worker = new Worker(code, { eval: true, execArgv: ['--require', 'tsx/cjs'], workerData: { fd: a.fileno(), broken: c.fileno() } });
+      const [exitCode] = (await once(worker, 'exit')) as [number];
+      assert.equal(exitCode, 0);
+      a.close();
+      assert.equal(readToEof(peer), 'from the worker\n');
+    } finally {
+      a.close();
+      c.close();
       peer.close();
     }
   });
