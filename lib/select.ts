@@ -42,6 +42,15 @@ function fdOf(x: unknown, name: string): number {
   return fd;
 }
 
+/** An array, or the items of another iterable (CPython takes any iterable); not a string. */
+function arrayOf<T>(list: Iterable<T>, name: string): readonly T[] {
+  if (Array.isArray(list)) return list;
+  if (typeof list === 'object' && list !== null && typeof (list as Partial<Iterable<T>>)[Symbol.iterator] === 'function') {
+    return Array.from(list);
+  }
+  throw v.invalidArgType(name, 'an array or an iterable object', list);
+}
+
 /** Seconds (or null: forever) as poll(2)'s milliseconds, rounded up as CPython does. */
 function secondsToMs(timeout: unknown, name: string): number {
   if (timeout === null || timeout === undefined) return -1;
@@ -56,9 +65,10 @@ function secondsToMs(timeout: unknown, name: string): number {
 
 /**
  * Waits until some of the given objects are ready: Python's
- * `select.select(rlist, wlist, xlist, timeout)`. Each list holds fds or
- * objects with `fileno()` (Sockets); the result is three lists of the same
- * objects, in the order given: readable (data, EOF, or an error to read),
+ * `select.select(rlist, wlist, xlist, timeout)`. Each list is an array or
+ * any other iterable (a Set, say) of fds or objects with `fileno()`
+ * (Sockets); the result is three arrays of the same objects, in the order
+ * given: readable (data, EOF, or an error to read),
  * writable, and exceptional (urgent data). `timeout` is in seconds; null or
  * omitted waits forever, 0 polls.
  *
@@ -66,15 +76,12 @@ function secondsToMs(timeout: unknown, name: string): number {
  * 1023 work; a closed fd is EBADF, as select(2) says.
  */
 export function select<R extends FileLike, W extends FileLike, X extends FileLike>(
-  rlist: readonly R[],
-  wlist: readonly W[],
-  xlist: readonly X[],
+  rlist: Iterable<R>,
+  wlist: Iterable<W>,
+  xlist: Iterable<X>,
   timeout?: number | null,
 ): [R[], W[], X[]] {
-  const lists = [rlist, wlist, xlist] as const;
-  ['rlist', 'wlist', 'xlist'].forEach((name, i) => {
-    if (!Array.isArray(lists[i])) throw v.invalidArgType(name, 'an array', lists[i]);
-  });
+  const lists = [arrayOf(rlist, 'rlist'), arrayOf(wlist, 'wlist'), arrayOf(xlist, 'xlist')] as const;
   const ms = secondsToMs(timeout, 'timeout');
   const wanted = [POLLIN, POLLOUT, POLLPRI];
   const index = new Map<number, number>();

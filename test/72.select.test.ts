@@ -107,6 +107,21 @@ describe('72 select', function () {
       assert.notEqual(r, rlist);
     });
 
+    it('takes any iterable as a list (a Set, a generator), as CPython; the results are arrays', () => {
+      const [a, b] = unixPair();
+      b.send('x');
+      function* only(...items: Socket[]): Generator<Socket> {
+        yield* items;
+      }
+      const [r, w, x] = select(new Set([a, b]), only(b), new Map([[a, 1]]).keys(), 0);
+      assert.ok(Array.isArray(r) && Array.isArray(w) && Array.isArray(x));
+      assert.equal(r.length, 1);
+      assert.equal(r[0], a);
+      assert.equal(w.length, 1);
+      assert.equal(w[0], b);
+      assert.deepEqual(x, []);
+    });
+
     it('returns an object given twice twice, as CPython does', () => {
       const [a, b] = unixPair();
       b.send('x');
@@ -212,7 +227,7 @@ describe('72 select', function () {
       // Too long for poll(2)'s int of milliseconds: CPython's OverflowError, not a shorter wait.
       for (const t of [Infinity, 1e300, 2 ** 31 / 1000]) throwsCode(() => select([a], [], [], t), RangeError, 'ERR_OUT_OF_RANGE', /"timeout"/);
       throwsCode(() => select([a], [], [], '1' as unknown as number), TypeError, 'ERR_INVALID_ARG_TYPE', /"timeout"/);
-      throwsCode(() => select(new Set([a]) as unknown as Socket[], [], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
+      throwsCode(() => select('34' as unknown as Socket[], [], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
       throwsCode(() => select([], a as unknown as Socket[], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"wlist"/);
       throwsCode(() => select([], [], null as unknown as Socket[], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"xlist"/);
       throwsCode(() => select(['3' as unknown as number], [], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
