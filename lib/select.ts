@@ -45,6 +45,9 @@ function fdOf(x: unknown, name: string): number {
 /** An array, or the items of another iterable (CPython takes any iterable); not a string. */
 function arrayOf<T>(list: Iterable<T>, name: string): readonly T[] {
   if (Array.isArray(list)) return list;
+  // A TypedArray's iterator throws once its buffer is detached; its length
+  // is 0 then, so it is an empty list.
+  if (ArrayBuffer.isView(list) && !(list instanceof DataView)) return Array.prototype.slice.call(list) as T[];
   if (typeof list === 'object' && list !== null && typeof (list as Partial<Iterable<T>>)[Symbol.iterator] === 'function') {
     return Array.from(list);
   }

@@ -120,6 +120,14 @@ describe('72 select', function () {
       assert.equal(w.length, 1);
       assert.equal(w[0], b);
       assert.deepEqual(x, []);
+      // A TypedArray of fds is a list too (CPython: an array.array); a
+      // detached one is empty. A DataView is not iterable.
+      const fds = new Int32Array([a.fileno()]);
+      assert.deepEqual(select(fds, [], [], 0), [[a.fileno()], [], []]);
+      const gone = new Uint8Array(8);
+      structuredClone(gone.buffer, { transfer: [gone.buffer] });
+      assert.deepEqual(select(gone, [], [], 0), [[], [], []]);
+      throwsCode(() => select(new DataView(new ArrayBuffer(4)) as unknown as number[], [], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
     });
 
     it('returns an object given twice twice, as CPython does', () => {
