@@ -15,7 +15,11 @@
 //   * implementations interleaved (A B C A B C ...) for every round, so that
 //     drift in the machine's speed hits all of them alike;
 //   * medians with min-max, and every result as a ratio to C's median in the
-//     same run.
+//     same run;
+//   * a check of the host: C's one-cycle loop (bench spin) on the benchmark
+//     CPU before every round and at the end. A VM may get only part of a CPU,
+//     or get it unevenly, with no steal time reported; then the ratios are
+//     unreliable, and --publish leaves docs/ alone unless --force is given.
 //
 // Output: a table on stdout, bench/results/<timestamp>.json (every run) and
 // latest.json, and an SVG chart of the ratios (bench/results/latest.svg;
@@ -102,6 +106,58 @@ function implementations(): Impl[] {
   list.push({ name: 'floor', label: 'Node-API floor', cmd: tsx('bsdsock-floor.ts') });
   if (PYTHON !== null) list.push({ name: 'python', label: 'CPython socket', cmd: [PYTHON, path.join(ROOT, 'bench', 'impl', 'python.py')] });
   return list;
+}
+
+// ---- the host ------------------------------------------------------------------
+
+const SPIN_COUNT = QUICK ? 100_000_000 : 300_000_000;
+
+/** The nominal clock in MHz (0: unknown): os.cpus(), else /proc/cpuinfo (a VM's libuv may report 0). */
+function nominalMhz(): number {
+  const speed = CPUS[0]?.speed ?? 0;
+  if (speed > 0) return speed;
+  try {
+    const m = /^cpu MHz\s*:\s*([\d.]+)/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    return m ? Math.round(Number(m[1])) : 0;
+  } catch {
+    return 0;
+  }
+}
+const MHZ = nominalMhz();
+
+/** Seconds C's one-cycle loop took for SPIN_COUNT iterations on the benchmark CPU. */
+async function spinOnce(cBin: string): Promise<number> {
+  const child = start([cBin, 'spin', String(SPIN_COUNT)]);
+  const line = await firstLine(child, 'C spin', 120_000);
+  await succeeded(child, 'C spin');
+  return (JSON.parse(line) as { seconds: number }).seconds;
+}
+
+interface HostCheck {
+  spinCount: number;
+  /** The nominal clock, from os.cpus() (0: unknown). */
+  mhz: number;
+  spinSeconds: number[];
+}
+
+/**
+ * Cycles per iteration of the loop at the nominal clock: about 1 on a CPU
+ * of one's own (less with a turbo clock), 3 when the VM gets a third of one.
+ */
+function cycles(host: HostCheck, seconds: number): number {
+  return (seconds * host.mhz * 1e6) / host.spinCount;
+}
+
+/** Why the run's ratios are unreliable, or null when the CPU held steady. */
+function unsteady(host: HostCheck): string | null {
+  const xs = host.spinSeconds;
+  if (xs.length === 0) return null;
+  const why: string[] = [];
+  const range = Math.max(...xs) / Math.min(...xs);
+  if (range > 1.25) why.push(`the CPU's speed varied by a factor of ${range.toFixed(2)} during the run`);
+  const c = host.mhz > 0 ? cycles(host, median(xs)) : 0;
+  if (c > 1.5) why.push(`the benchmark CPU ran a one-cycle loop at ${c.toFixed(2)} cycles per iteration: the VM got about ${Math.round(100 / c)}% of it`);
+  return why.length === 0 ? null : why.join('; ');
 }
 
 // ---- one run -------------------------------------------------------------------
@@ -366,8 +422,17 @@ const TARGETS: Target[] = [
 
 /** `--replot <results.json>`: redraws the chart of an earlier run. */
 function replot(file: string): void {
-  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as { summaries: Summary[]; caption?: string; date: string; machine: Record<string, string>; pinned: boolean; rounds: number; quick: boolean };
-  const svg = chart(run.summaries.filter((s) => s.impl !== 'c'), run.caption ?? captionOf(new Date(run.date), run.machine, run.pinned, run.rounds, run.quick));
+  const run = JSON.parse(fs.readFileSync(file, 'utf8')) as {
+    summaries: Summary[];
+    caption?: string;
+    date: string;
+    machine: Record<string, string>;
+    pinned: boolean;
+    rounds: number;
+    quick: boolean;
+    host?: HostCheck;
+  };
+  const svg = chart(run.summaries.filter((s) => s.impl !== 'c'), run.caption ?? captionOf(new Date(run.date), run.machine, run.pinned, run.rounds, run.quick, run.host));
   const out = flag('publish') ? path.join(ROOT, 'docs', 'benchmarks.svg') : path.join(ROOT, 'bench', 'results', 'latest.svg');
   fs.writeFileSync(out, svg);
   process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
@@ -381,7 +446,8 @@ function commitOf(): string {
   return `${head.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() !== '' ? '+' : ''}`;
 }
 
-function captionOf(date: Date, machine: Record<string, string | number>, pinned: boolean, rounds: number, quick: boolean): string {
+function captionOf(date: Date, machine: Record<string, string | number>, pinned: boolean, rounds: number, quick: boolean, host?: HostCheck): string {
+  const spins = host !== undefined && host.mhz > 0 && host.spinSeconds.length > 0 ? host.spinSeconds.map((x) => cycles(host, x)) : [];
   return [
     date.toISOString().slice(0, 10),
     `${machine.cpu}, ${machine.cpus} CPUs`,
@@ -392,6 +458,7 @@ function captionOf(date: Date, machine: Record<string, string | number>, pinned:
     machine.cc === undefined ? '' : machine.cc === 'absent' ? 'no C compiler' : String(machine.cc),
     pinned ? 'client and server pinned to one CPU' : 'not pinned',
     rounds === 1 ? `one round${quick ? ' (quick)' : ''}` : `medians of ${rounds} rounds${quick ? ' (quick)' : ''}`,
+    spins.length === 0 ? '' : `CPU check: ${Math.min(...spins).toFixed(2)}-${Math.max(...spins).toFixed(2)} cycles per one-cycle iteration`,
   ].filter((part) => part !== '').join(' · ');
 }
 
@@ -417,10 +484,17 @@ async function main(): Promise<void> {
   );
   const runs: Array<{ case: string; impl: string; round: number; result: Result }> = [];
   const unsupported = new Set<string>();
+  const cBin = impls.find((i) => i.name === 'c')?.cmd[0];
+  const host: HostCheck = { spinCount: SPIN_COUNT, mhz: MHZ, spinSeconds: [] };
+  const checkHost = async (): Promise<void> => {
+    if (cBin !== undefined) host.spinSeconds.push(await spinOnce(cBin));
+  };
   for (const c of CASES) {
     const name = `${c.workload} ${c.transport}`;
     process.stdout.write(QUICK ? `${name}: round` : `${name}: warm-up`);
     for (let round = QUICK ? 1 : 0; round <= ROUNDS; round++) {
+      // --quick checks at the start and the end only: it has a minute.
+      if (!QUICK || c === CASES[0]) await checkHost();
       for (const impl of impls) {
         if (unsupported.has(`${name}/${impl.name}`)) continue;
         const r = await runOnce(impl, round === 0 ? { ...c, count: Math.max(1, Math.floor(c.count / 10)) } : c);
@@ -460,6 +534,7 @@ async function main(): Promise<void> {
   }
 
   const overhead = ONLY.includes('overhead') ? await overheadRuns(impls) : [];
+  await checkHost();
 
   // ---- the table
   const label = (n: string) => impls.find((i) => i.name === n)?.label ?? n;
@@ -491,6 +566,18 @@ async function main(): Promise<void> {
     }
   }
 
+  const problem = unsteady(host);
+  if (host.spinSeconds.length > 0) {
+    const s = spread(host.spinSeconds)!;
+    const perIteration = host.mhz > 0 ? `; ${cycles(host, s.median).toFixed(2)} (${cycles(host, s.min).toFixed(2)}-${cycles(host, s.max).toFixed(2)}) cycles per iteration at the nominal ${host.mhz} MHz` : '';
+    process.stdout.write(
+      `\nhost check: C's one-cycle loop took ${(s.median * 1e3).toFixed(0)} ms (${(s.min * 1e3).toFixed(0)}-${(s.max * 1e3).toFixed(0)}) over ${host.spinSeconds.length} check${host.spinSeconds.length === 1 ? "" : "s"}${perIteration}\n`,
+    );
+  }
+  if (problem !== null) {
+    process.stdout.write(`WARNING: ${problem}. Ratios to C are unreliable on such a host${flag('publish') && !flag('force') ? '; docs/ is left as it was (--force publishes anyway)' : ''}.\n`);
+  }
+
   process.stdout.write('\ntargets:\n');
   for (const t of TARGETS) {
     for (const name of t.cases) {
@@ -517,21 +604,22 @@ async function main(): Promise<void> {
   }
 
   // ---- files
-  const caption = captionOf(started, machine, PINNED, ROUNDS, QUICK);
+  const caption = captionOf(started, machine, PINNED, ROUNDS, QUICK, host);
   const outDir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  const json = JSON.stringify({ date: started.toISOString(), machine, pinned: PINNED, quick: QUICK, rounds: ROUNDS, cases: CASES, runs, summaries, overhead }, null, 2);
+  const json = JSON.stringify({ date: started.toISOString(), machine, pinned: PINNED, quick: QUICK, rounds: ROUNDS, host, cases: CASES, runs, summaries, overhead }, null, 2);
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   fs.writeFileSync(path.join(outDir, `${stamp}.json`), json);
   fs.writeFileSync(path.join(outDir, 'latest.json'), json);
   const svg = chart(summaries.filter((s) => s.impl !== 'c'), caption);
   fs.writeFileSync(path.join(outDir, 'latest.svg'), svg);
-  if (flag('publish')) {
+  const publish = flag('publish') && (problem === null || flag('force'));
+  if (publish) {
     fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.svg'), svg);
     fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.json'), json);
   }
-  process.stdout.write(`\nwrote bench/results/${stamp}.json, latest.json, latest.svg${flag('publish') ? ', docs/benchmarks.svg/.json' : ''}\n`);
+  process.stdout.write(`\nwrote bench/results/${stamp}.json, latest.json, latest.svg${publish ? ', docs/benchmarks.svg/.json' : ''}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -121,6 +121,18 @@ describe('90 benchmark protocol', function () {
     });
   }
 
+  // The host check's loop: the sum proves every iteration ran (the time is
+  // not checked).
+  it('spin mode: C runs the one-cycle loop and prints its seconds', async () => {
+    const p = start(C_BIN, ['spin', '1000']);
+    const out = await p.exit();
+    assert.equal(out.code, 0, out.stderr);
+    const r = JSON.parse(out.stdout) as { seconds: number; sum: number };
+    assert.deepEqual(Object.keys(r), ['seconds', 'sum']);
+    assert.equal(r.sum, 499_500);
+    assert.ok(r.seconds >= 0);
+  });
+
   // Not timing, a property of the build: the objects every hot-path call
   // reads through must have fast properties. A dictionary-mode object (an
   // addon's big exports object, a module whose exports TypeScript turned into
