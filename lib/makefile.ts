@@ -20,6 +20,8 @@ import * as v from './validate';
 /** The socket calls a file needs; Socket provides them. */
 export interface FileSocket {
   recv(bufsize: number): Buffer;
+  send(data: ArrayBufferView): number;
+  trySend(data: ArrayBufferView): number;
   sendall(data: ArrayBufferView): void;
   fileno(): number;
 }
@@ -85,18 +87,19 @@ function codePointIndex(s: string, n: number): number {
   return i;
 }
 
-// What a file has buffered for writing. It lives apart from the file so
-// that the finalizer and the exit hook below, which cannot reach the file,
-// can still send it.
+// What a file has buffered for writing, kept apart from the file so that
+// the exit hook below, which cannot reach the file, can still send it.
 interface Output {
   readonly sock: FileSocket;
   chunks: Buffer[];
   length: number;
 }
 
-// Outputs holding unsent bytes. They are sent when the process (or the
-// worker) exits, as CPython flushes its file objects at shutdown: a script
-// that writes to a makefile() file and ends without flush() still sends.
+// Outputs holding unsent bytes. When the process (or the worker) exits they
+// are sent, as CPython flushes its file objects at shutdown: a script that
+// writes to a makefile() file and ends without flush() still sends. But
+// only what goes without blocking: a peer that reads nothing (perhaps this
+// very thread, now exiting) must not keep the process from ending.
 const unflushed = new Set<Output>();
 let exitHooked = false;
 
@@ -107,19 +110,45 @@ function buffer(out: Output, bytes: Buffer): void {
   if (!exitHooked) {
     exitHooked = true;
     process.on('exit', () => {
-      for (const o of unflushed) quietly(() => drain(o));
+      for (const o of unflushed) quietly(() => drainAtExit(o));
     });
   }
 }
 
-/** Sends everything `out` holds: one sendall(). */
+/** What `out` holds, as one Buffer. */
+function pending(out: Output): Buffer {
+  if (out.chunks.length > 1) out.chunks = [Buffer.concat(out.chunks, out.length)];
+  return out.chunks[0]!;
+}
+
+/** Drops the first `n` bytes of `out`, which have been sent. */
+function sent(out: Output, n: number): void {
+  const rest = out.chunks[0]!.subarray(n);
+  out.chunks = rest.length === 0 ? [] : [rest];
+  out.length = rest.length;
+  if (out.length === 0) unflushed.delete(out);
+}
+
+/**
+ * Sends all that `out` holds, one send() after another, as CPython's
+ * BufferedWriter.flush(): what an error leaves unsent (a timeout, EAGAIN on
+ * a non-blocking socket) stays buffered for the next flush.
+ */
 function drain(out: Output): void {
-  unflushed.delete(out);
-  if (out.length === 0) return;
-  const data = out.chunks.length === 1 ? out.chunks[0]! : Buffer.concat(out.chunks, out.length);
-  out.chunks = [];
-  out.length = 0;
-  out.sock.sendall(data);
+  while (out.length > 0) {
+    const n = out.sock.send(pending(out));
+    if (n === 0) return; // no stream send returns 0 for bytes; never spin
+    sent(out, n);
+  }
+}
+
+/** Sends what `out` holds as far as it goes without blocking. */
+function drainAtExit(out: Output): void {
+  while (out.length > 0) {
+    const n = out.sock.trySend(pending(out));
+    if (n <= 0) return;
+    sent(out, n);
+  }
 }
 
 /** Runs `f`, ignoring what it throws: for cleanup with nobody to report to. */
@@ -127,17 +156,26 @@ function quietly(f: () => void): void {
   try {
     f();
   } catch {
-    // CPython prints "Exception ignored" here; a finalizer or an exit hook
+    // CPython prints "Exception ignored" here; an exit hook or a finalizer
     // has no caller to throw to (an fd closed behind the socket's back, a
     // peer gone).
   }
 }
 
-// A file collected without close() is flushed and gives up its hold on the
-// socket, as a dropped file object is in CPython (refcounting finalizes
-// it): a socket close() that waited for the file happens then.
+// A file collected without close() gives up its hold on the socket, as a
+// dropped file object does in CPython: a socket close() that waited for the
+// file happens then. CPython also flushes it, at once (refcounting); here
+// the collection comes at some later time, when other data may have gone
+// out on the socket since, so sending it then could put bytes out of order.
+// It is dropped with a ResourceWarning instead.
 const dropped = new FinalizationRegistry<{ out: Output; release: () => void }>(({ out, release }) => {
-  quietly(() => drain(out));
+  if (out.length > 0) {
+    unflushed.delete(out);
+    process.emitWarning(
+      `a makefile() file was garbage-collected with ${out.length} bytes written but not sent; they were dropped (flush() or close() sends them)`,
+      'ResourceWarning',
+    );
+  }
   quietly(release);
 });
 
@@ -411,7 +449,11 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
     return count;
   }
 
-  /** Sends everything written so far: sendall(). */
+  /**
+   * Sends everything written so far, with send() until it is all out. On an
+   * error (a timeout, EAGAIN) the bytes not sent stay buffered, as in
+   * CPython, and a later flush() sends them.
+   */
   flush(): void {
     if (!this.#closed) drain(this.#out);
   }
@@ -419,10 +461,10 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
   /**
    * Flushes and closes the file (not the socket, unless the socket was
    * closed while this file was open). Idempotent. A file that is
-   * garbage-collected unclosed is flushed and releases the socket the same
-   * way, and what a file still holds when the process or worker exits is
-   * sent then; errors in those two cases are ignored, as they have no caller
-   * (CPython prints them as "Exception ignored").
+   * garbage-collected unclosed releases the socket the same way; what it
+   * held unsent is dropped, with a ResourceWarning. What a file holds when
+   * the process or worker exits is sent as far as it goes without blocking,
+   * errors ignored.
    */
   close(): void {
     if (this.#closed) return;
