@@ -42,16 +42,29 @@ function fdOf(x: unknown, name: string): number {
   return fd;
 }
 
-/** An array, or the items of another iterable (CPython takes any iterable); not a string. */
+/**
+ * An array, or the items of another iterable (CPython takes any iterable);
+ * not a string. A malformed iterable (no iterator, a `next` that is not a
+ * function, a step that is not an object) is an ERR_INVALID_ARG_TYPE; what
+ * the iteration itself throws passes through, as in CPython.
+ */
 function arrayOf<T>(list: Iterable<T>, name: string): readonly T[] {
   if (Array.isArray(list)) return list;
   // A TypedArray's iterator throws once its buffer is detached; its length
   // is 0 then, so it is an empty list.
   if (ArrayBuffer.isView(list) && !(list instanceof DataView)) return Array.prototype.slice.call(list) as T[];
-  if (typeof list === 'object' && list !== null && typeof (list as Partial<Iterable<T>>)[Symbol.iterator] === 'function') {
-    return Array.from(list);
+  const bad = () => v.invalidArgType(name, 'an array or an iterable object', list);
+  const method: unknown = typeof list === 'object' && list !== null ? list[Symbol.iterator] : undefined;
+  if (typeof method !== 'function') throw bad();
+  const it: unknown = method.call(list);
+  if (typeof it !== 'object' || it === null || typeof (it as Partial<Iterator<T>>).next !== 'function') throw bad();
+  const items: T[] = [];
+  for (;;) {
+    const step: unknown = (it as Iterator<T>).next();
+    if (typeof step !== 'object' || step === null) throw bad();
+    if ((step as IteratorResult<T>).done === true) return items;
+    items.push((step as IteratorResult<T>).value);
   }
-  throw v.invalidArgType(name, 'an array or an iterable object', list);
 }
 
 /** Seconds (or null: forever) as poll(2)'s milliseconds, rounded up as CPython does. */
@@ -84,15 +97,20 @@ export function select<R extends FileLike, W extends FileLike, X extends FileLik
   xlist: Iterable<X>,
   timeout?: number | null,
 ): [R[], W[], X[]] {
-  const lists = [arrayOf(rlist, 'rlist'), arrayOf(wlist, 'wlist'), arrayOf(xlist, 'xlist')] as const;
+  // As CPython: the timeout first, then each list in turn, read and
+  // converted before the next one is touched.
   const ms = secondsToMs(timeout, 'timeout');
   const wanted = [POLLIN, POLLOUT, POLLPRI];
   const index = new Map<number, number>();
   const fds: number[] = [];
   const events: number[] = [];
-  const fdLists = lists.map((list, i) =>
-    list.map((x) => {
-      const fd = fdOf(x, ['rlist', 'wlist', 'xlist'][i]!);
+  const lists: Array<readonly FileLike[]> = [];
+  const fdLists = ([rlist, wlist, xlist] as Array<Iterable<FileLike>>).map((given, i) => {
+    const name = ['rlist', 'wlist', 'xlist'][i]!;
+    const list = arrayOf(given, name);
+    lists.push(list);
+    return list.map((x) => {
+      const fd = fdOf(x, name);
       let at = index.get(fd);
       if (at === undefined) {
         at = fds.length;
@@ -102,8 +120,8 @@ export function select<R extends FileLike, W extends FileLike, X extends FileLik
       }
       events[at]! |= wanted[i]!;
       return at;
-    }),
-  );
+    });
+  });
   const revents = new Int32Array(fds.length);
   const r = native.poll(Int32Array.from(fds), Int32Array.from(events), revents, fds.length, ms);
   if (r < 0) raise(r, 'select');

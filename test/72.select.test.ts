@@ -128,6 +128,36 @@ describe('72 select', function () {
       structuredClone(gone.buffer, { transfer: [gone.buffer] });
       assert.deepEqual(select(gone, [], [], 0), [[], [], []]);
       throwsCode(() => select(new DataView(new ArrayBuffer(4)) as unknown as number[], [], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
+      // A malformed iterable is the same TypeError; what an iterator throws passes through.
+      const malformed = [
+        { [Symbol.iterator]: () => 5 },
+        { [Symbol.iterator]: () => ({ next: 1 }) },
+        { [Symbol.iterator]: () => ({ next: () => 7 }) },
+      ];
+      for (const m of malformed) throwsCode(() => select([], m as unknown as number[], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"wlist"/);
+      function* boom(): Generator<Socket> {
+        yield a;
+        throw new Error('boom');
+      }
+      assert.throws(() => select(boom(), [], [], 0), /^Error: boom$/);
+    });
+
+    it('checks as CPython does: the timeout before any list, then each list read and converted in turn', () => {
+      const [a] = unixPair();
+      let touched = false;
+      function* lazy(): Generator<Socket> {
+        touched = true;
+        yield a;
+      }
+      throwsCode(() => select(lazy(), [], [], -1), RangeError, 'ERR_OUT_OF_RANGE', /"timeout"/);
+      assert.equal(touched, false);
+      function* later(): Generator<Socket> {
+        touched = true;
+        yield a;
+      }
+      // rlist's bad element is reported before wlist is read.
+      throwsCode(() => select(['x' as unknown as number], later(), [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
+      assert.equal(touched, false);
     });
 
     it('returns an object given twice twice, as CPython does', () => {
