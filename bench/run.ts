@@ -112,18 +112,26 @@ function implementations(): Impl[] {
 
 const SPIN_COUNT = QUICK ? 100_000_000 : 300_000_000;
 
-/** The nominal clock in MHz (0: unknown): os.cpus(), else /proc/cpuinfo (a VM's libuv may report 0). */
-function nominalMhz(): number {
-  const speed = CPUS[0]?.speed ?? 0;
-  if (speed > 0) return speed;
+/**
+ * The benchmark CPU's clock in MHz when it is fixed, as on a VM's vCPU; 0
+ * (unknown) on Linux when the CPU scales its frequency (it has a cpufreq
+ * directory: the clock /proc/cpuinfo shows is only the current one), and
+ * off Linux. Only /proc/cpuinfo is read: libuv reports 0 MHz on such VMs.
+ */
+function fixedMhz(): number {
+  if (process.platform !== 'linux' || fs.existsSync(`/sys/devices/system/cpu/cpu${PIN_CPU}/cpufreq`)) return 0;
   try {
-    const m = /^cpu MHz\s*:\s*([\d.]+)/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
-    return m ? Math.round(Number(m[1])) : 0;
+    for (const block of fs.readFileSync('/proc/cpuinfo', 'utf8').split(/\n\s*\n/)) {
+      if (Number(/^processor\s*:\s*(\d+)/m.exec(block)?.[1]) !== PIN_CPU) continue;
+      const mhz = Number(/^cpu MHz\s*:\s*([\d.]+)/m.exec(block)?.[1]);
+      return Number.isFinite(mhz) ? Math.round(mhz) : 0;
+    }
   } catch {
-    return 0;
+    // no /proc/cpuinfo: unknown
   }
+  return 0;
 }
-const MHZ = nominalMhz();
+const MHZ = fixedMhz();
 
 /** Seconds C's one-cycle loop took for SPIN_COUNT iterations on the benchmark CPU. */
 async function spinOnce(cBin: string): Promise<number> {
@@ -148,9 +156,19 @@ function cycles(host: HostCheck, seconds: number): number {
   return (seconds * host.mhz * 1e6) / host.spinCount;
 }
 
+/**
+ * The checks that judge the host: not the first (cold caches, a clock
+ * still rising), and with five or more left, not the fastest and the
+ * slowest either, as one bad round does not move a median of rounds.
+ */
+function judged(host: HostCheck): number[] {
+  const xs = host.spinSeconds.length >= 2 ? host.spinSeconds.slice(1) : [...host.spinSeconds];
+  return xs.length >= 5 ? [...xs].sort((a, b) => a - b).slice(1, -1) : xs;
+}
+
 /** Why the run's ratios are unreliable, or null when the CPU held steady. */
 function unsteady(host: HostCheck): string | null {
-  const xs = host.spinSeconds;
+  const xs = judged(host);
   if (xs.length === 0) return null;
   const why: string[] = [];
   const range = Math.max(...xs) / Math.min(...xs);
@@ -433,6 +451,10 @@ function replot(file: string): void {
     host?: HostCheck;
   };
   const svg = chart(run.summaries.filter((s) => s.impl !== 'c'), run.caption ?? captionOf(new Date(run.date), run.machine, run.pinned, run.rounds, run.quick, run.host));
+  const problem = run.host === undefined ? null : unsteady(run.host);
+  if (flag('publish') && problem !== null && !flag('force')) {
+    throw new Error(`not publishing ${file}: ${problem} (--force publishes anyway)`);
+  }
   const out = flag('publish') ? path.join(ROOT, 'docs', 'benchmarks.svg') : path.join(ROOT, 'bench', 'results', 'latest.svg');
   fs.writeFileSync(out, svg);
   process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
