@@ -464,7 +464,8 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * garbage-collected unclosed releases the socket the same way; what it
    * held unsent is dropped, with a ResourceWarning. What a file holds when
    * the process or worker exits is sent as far as it goes without blocking,
-   * errors ignored.
+   * errors ignored. A close() whose flush fails still closes the file, and
+   * what it could not send is dropped, as in CPython.
    */
   close(): void {
     if (this.#closed) return;
@@ -472,6 +473,11 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
       if (this.#writing) this.flush();
     } finally {
       this.#closed = true;
+      // Not for the exit hook to send later, after whatever the socket
+      // carries from now on.
+      unflushed.delete(this.#out);
+      this.#out.chunks = [];
+      this.#out.length = 0;
       dropped.unregister(this);
       this.#release();
     }

@@ -12,7 +12,7 @@
 // Everything is in-process or a python3 child over socketpairs: no network.
 
 import assert = require('node:assert/strict');
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import path = require('node:path');
 import util = require('node:util');
@@ -932,6 +932,40 @@ describe('makefile: written data that nobody flushed', () => {
       }
     });
   }
+
+  it('a close() whose flush fails drops the rest: the exit hook does not send it after later data', async () => {
+    const [a, peer] = socketpair();
+    try {
+      const script = `
+        const { fromfd, AF_UNIX, SOCK_STREAM } = require(${LIB});
+        const s = fromfd(3, AF_UNIX, SOCK_STREAM);
+        const f = s.makefile('wb', { buffering: 8 << 20 });
+        f.write(Buffer.alloc(4 << 20, 'A'));
+        s.setblocking(false);
+        try { f.close(); } catch (err) { if (err.code !== 'EAGAIN') throw err; }
+        s.setblocking(true);
+        s.sendall('END');`;
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'ignore', 'pipe', a.fileno()] });
+      let stderr = '';
+      child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+      a.close();
+      const parts: Buffer[] = [];
+      for (let i = 0; i < 10_000; i++) {
+        const piece = await peer.recvAsync(1 << 16, { signal: AbortSignal.timeout(20_000) });
+        if (piece.length === 0) break;
+        parts.push(piece);
+      }
+      const [code] = (await once(child, 'exit')) as [number];
+      assert.equal(code, 0, stderr);
+      const got = Buffer.concat(parts);
+      assert.ok(got.length > 3 && got.length < (4 << 20) + 3, String(got.length));
+      assert.equal(got.subarray(-3).toString(), 'END'); // nothing after it
+      assert.equal(got.subarray(0, -3).every((b) => b === 0x41), true);
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
 
   it('at exit only what goes without blocking is sent: a peer that reads nothing does not hold the process', () => {
     const [a, peer] = socketpair();
