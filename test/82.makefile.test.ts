@@ -12,7 +12,7 @@
 // Everything is in-process or a python3 child over socketpairs: no network.
 
 import assert = require('node:assert/strict');
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { once } from 'node:events';
 import path = require('node:path');
 import util = require('node:util');
@@ -814,6 +814,15 @@ describe('makefile: written data that nobody flushed', () => {
     throw new Error(`no EOF after ${Buffer.concat(parts).length} bytes`);
   }
 
+  /** Runs `script` in a Node child that has `fd` as its fd 3 (at most 20 s). */
+  function runScript(script: string, fd: number): SpawnSyncReturns<string> {
+    return spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
+      stdio: ['ignore', 'pipe', 'pipe', fd],
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+  }
+
   /** Reads what `peer` has now, without waiting: bytes. */
   function drainPeer(peer: Socket, into: Buffer[]): void {
     const buf = Buffer.alloc(1 << 16);
@@ -918,11 +927,7 @@ describe('makefile: written data that nobody flushed', () => {
           f.flush();
           f.write(Buffer.from('bytes'));
           ${ending}`;
-        const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
-          stdio: ['ignore', 'pipe', 'pipe', a.fileno()],
-          encoding: 'utf8',
-          timeout: 20000,
-        });
+        const r = runScript(script, a.fileno());
         assert.equal(r.status, status, r.stderr);
         a.close();
         assert.equal(readToEof(peer).toString(), 'flushed text\nbytes');
@@ -976,11 +981,7 @@ describe('makefile: written data that nobody flushed', () => {
         const data = Buffer.alloc(4 << 20);
         for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
         f.write(data);`;
-      const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
-        stdio: ['ignore', 'pipe', 'pipe', a.fileno()],
-        encoding: 'utf8',
-        timeout: 20000,
-      });
+      const r = runScript(script, a.fileno());
       assert.equal(r.status, 0, `${r.error ?? ''} ${r.stderr}`);
       a.close();
       const got = readToEof(peer);
