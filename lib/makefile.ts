@@ -6,7 +6,7 @@
 //   f.write('HELO example\n'); f.flush();
 //   const reply = f.readline();
 //
-// Reads call recv() on the socket and writes sendall(), so the socket's mode
+// Reads call recv() on the socket and writes send(), so the socket's mode
 // applies: blocking, or a timeout (SocketTimeoutError), as in Python. After a
 // read timed out, the buffered data may be out of step with the stream, so
 // further reads are refused, as Python's SocketIO does.
@@ -14,6 +14,7 @@
 import { Buffer } from 'node:buffer';
 import { StringDecoder } from 'node:string_decoder';
 
+import { SOCK_STREAM } from './constant-names';
 import { E, SocketError, SocketTimeoutError, errnoName } from './errors';
 import * as v from './validate';
 
@@ -24,6 +25,7 @@ export interface FileSocket {
   trySend(data: ArrayBufferView): number;
   sendall(data: ArrayBufferView): void;
   fileno(): number;
+  readonly type: number;
 }
 
 /**
@@ -104,14 +106,30 @@ const unflushed = new Set<Output>();
 let exitHooked = false;
 
 function buffer(out: Output, bytes: Buffer): void {
+  if (bytes.length === 0) return; // nothing to hold (and no reason to stay in the set)
   out.chunks.push(Buffer.from(bytes)); // a copy: the caller may reuse its buffer
   out.length += bytes.length;
   unflushed.add(out);
   if (!exitHooked) {
     exitHooked = true;
-    process.on('exit', () => {
-      for (const o of unflushed) quietly(() => drainAtExit(o));
-    });
+    process.on('exit', flushAtExit);
+  }
+}
+
+/**
+ * The exit hook: sends what every file still holds, as far as it goes
+ * without blocking. Once one file's bytes stop short on a stream socket, the
+ * files after it on that socket send nothing: their bytes would follow a
+ * cut in the stream. (Datagrams keep their boundaries, so there the next
+ * file still sends.) Exported for the tests.
+ */
+export function flushAtExit(): void {
+  const stalled = new Set<FileSocket>();
+  for (const o of unflushed) {
+    if (stalled.has(o.sock)) continue;
+    let done = false;
+    quietly(() => (done = drainAtExit(o)));
+    if (!done && o.sock.type === SOCK_STREAM) stalled.add(o.sock);
   }
 }
 
@@ -142,13 +160,14 @@ function drain(out: Output): void {
   }
 }
 
-/** Sends what `out` holds as far as it goes without blocking. */
-function drainAtExit(out: Output): void {
+/** Sends what `out` holds as far as it goes without blocking: true once all of it is out. */
+function drainAtExit(out: Output): boolean {
   while (out.length > 0) {
     const n = out.sock.trySend(pending(out));
-    if (n <= 0) return;
+    if (n <= 0) return false;
     sent(out, n);
   }
+  return true;
 }
 
 /** Runs `f`, ignoring what it throws: for cleanup with nobody to report to. */
@@ -167,10 +186,13 @@ function quietly(f: () => void): void {
 // file happens then. CPython also flushes it, at once (refcounting); here
 // the collection comes at some later time, when other data may have gone
 // out on the socket since, so sending it then could put bytes out of order.
-// It is dropped with a ResourceWarning instead.
+// It is dropped with a ResourceWarning instead. (A dropped file still
+// uncollected when the process exits is sent by the exit hook, after
+// whatever the socket carried since: the hook cannot tell it from a live
+// one.)
 const dropped = new FinalizationRegistry<{ out: Output; release: () => void }>(({ out, release }) => {
+  unflushed.delete(out);
   if (out.length > 0) {
-    unflushed.delete(out);
     process.emitWarning(
       `a makefile() file was garbage-collected with ${out.length} bytes written but not sent; they were dropped (flush() or close() sends them)`,
       'ResourceWarning',
@@ -421,8 +443,12 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
 
   /**
    * Writes `data` (a string in text mode, bytes in binary mode) into the
-   * buffer, sending it when the buffer fills. Returns the count written, in
-   * characters (text) or bytes (binary). Call flush() to send the rest.
+   * buffer. As CPython's BufferedWriter: data that fits joins the buffer;
+   * otherwise the buffer is sent first, then data larger than the buffer is
+   * sent straight away (one datagram on a datagram socket) and smaller data
+   * is buffered. A write that throws has buffered none of its own data, so
+   * a retry sends it once. Returns the count written, in characters (text)
+   * or bytes (binary). Call flush() to send the rest.
    */
   write(data: T extends string ? string : ArrayBufferView): number {
     this.#check(false);
@@ -444,8 +470,15 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
       this.#sock.sendall(bytes);
       return count;
     }
-    buffer(this.#out, bytes);
-    if (this.#out.length >= this.#bufsize) this.flush();
+    const out = this.#out;
+    if (out.length + bytes.length <= this.#bufsize) {
+      buffer(out, bytes);
+      return count;
+    }
+    drain(out);
+    let off = 0;
+    while (bytes.length - off > this.#bufsize) off += this.#sock.send(off === 0 ? bytes : bytes.subarray(off));
+    buffer(out, bytes.subarray(off));
     return count;
   }
 

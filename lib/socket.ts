@@ -461,7 +461,7 @@ export class Socket {
    * reads). Text mode reads and writes strings (UTF-8 unless `encoding` says
    * otherwise, newlines per `newline`); binary mode Buffers. Reads and
    * writes are buffered (`buffering` bytes, 8192 by default) and go through
-   * recv() and sendall(), so the socket's blocking mode or timeout applies.
+   * recv() and send(), so the socket's blocking mode or timeout applies.
    * As Python's documentation says, the socket should be in blocking or
    * timeout mode: on a non-blocking socket a read that finds nothing throws
    * EAGAIN (Python's raw file returns None), and what was read before stays

@@ -20,6 +20,7 @@ import { Worker } from 'node:worker_threads';
 
 import {
   AF_UNIX,
+  SOCK_DGRAM,
   SOCK_SEQPACKET,
   SOCK_STREAM,
   Socket,
@@ -28,6 +29,7 @@ import {
   SocketTimeoutError,
   socketpair,
 } from '../lib';
+import { type FileSocket, SocketFile as FileClass, flushAtExit } from '../lib/makefile';
 import { ROOT, errno, fdIsOpen, since, sockets, throwsCode, throwsSocketError, ticks } from './helpers';
 
 // ---- CPython as the reference --------------------------------------------------
@@ -882,6 +884,74 @@ describe('makefile: written data that nobody flushed', () => {
     }
   });
 
+  it('a write that fails buffers none of its data: a retried write is sent once (as CPython)', () => {
+    const [a, peer] = socketpair();
+    let f: SocketFile<Buffer> | null = null;
+    try {
+      a.settimeout(0.05);
+      f = a.makefile('wb', { buffering: 8192 });
+      const accepted: Buffer[] = [];
+      let failures = 0;
+      for (let i = 0; i < 1000 && failures < 3; i++) {
+        const chunk = Buffer.alloc(4000, i & 0xff);
+        try {
+          f.write(chunk);
+          accepted.push(chunk);
+        } catch (err) {
+          assert.ok(err instanceof SocketTimeoutError, String(err));
+          failures++;
+        }
+      }
+      assert.equal(failures, 3); // nobody read: the socket buffer filled
+      const got: Buffer[] = [];
+      for (let i = 0; i < 100; i++) {
+        drainPeer(peer, got);
+        try {
+          f.flush();
+          break;
+        } catch (err) {
+          assert.ok(err instanceof SocketTimeoutError, String(err));
+        }
+      }
+      drainPeer(peer, got);
+      assert.equal(Buffer.compare(Buffer.concat(got), Buffer.concat(accepted)), 0);
+    } finally {
+      try {
+        f?.close();
+      } catch {}
+      a.close();
+      peer.close();
+    }
+  });
+
+  it('on a datagram socket each write that does not fit sends the buffer first: one datagram per flush, as CPython', () => {
+    const [a, peer] = socketpair(AF_UNIX, SOCK_DGRAM);
+    try {
+      const f = a.makefile('wb', { buffering: 10 });
+      f.write(Buffer.from('12345678'));
+      f.write(Buffer.from('abcdef')); // 14 > 10: '12345678' goes alone
+      f.flush();
+      assert.equal(peer.recv(100).toString(), '12345678');
+      assert.equal(peer.recv(100).toString(), 'abcdef');
+      // Too big for a datagram: EMSGSIZE, and the file still works.
+      throwsSocketError(() => f.write(Buffer.alloc(300_000)), 'EMSGSIZE', 'send');
+      f.write(Buffer.from('small'));
+      f.flush();
+      assert.equal(peer.recv(100).toString(), 'small');
+      // Exactly full stays buffered until the next write or flush.
+      f.write(Buffer.from('0123456789'));
+      assert.equal(peer.tryRecvInto(Buffer.alloc(100)), -1);
+      f.write(Buffer.from('z'));
+      f.flush();
+      assert.equal(peer.recv(100).toString(), '0123456789');
+      assert.equal(peer.recv(100).toString(), 'z');
+      f.close();
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
   it('a file garbage-collected without close() drops what it held, with a ResourceWarning, and the close() that waited happens', async () => {
     const [a, peer] = socketpair();
     const warnings: Error[] = [];
@@ -969,6 +1039,54 @@ describe('makefile: written data that nobody flushed', () => {
     } finally {
       a.close();
       peer.close();
+    }
+  });
+
+  it('at exit a file whose bytes stop short on a stream socket stops the files after it there; on a datagram socket the next one still sends', () => {
+    // The exit hook, run by hand over files on scripted sockets: a real
+    // reader could not free room between two files on cue.
+    interface Fake extends FileSocket {
+      sent: string[];
+    }
+    const fake = (type: number, takes: number[]): Fake => ({
+      type,
+      sent: [],
+      trySend(data: ArrayBufferView): number {
+        const n = takes.shift() ?? -1; // -1: would block
+        if (n > 0) this.sent.push(Buffer.from(data.buffer, data.byteOffset, n).toString());
+        return n;
+      },
+      send: () => assert.fail('send() at exit'),
+      sendall: () => assert.fail('sendall() at exit'),
+      recv: () => assert.fail('recv() at exit'),
+      fileno: () => 99,
+    });
+    const stream = fake(SOCK_STREAM, [3, -1, 4]); // 'AAA' of 'AAAAAA', then full; room again for 'TAIL'
+    const other = fake(SOCK_STREAM, [2]);
+    const dgram = fake(SOCK_DGRAM, [-1, 4]);
+    const files = [
+      new FileClass(stream, 'wb', {}, () => {}),
+      new FileClass(stream, 'wb', {}, () => {}),
+      new FileClass(other, 'wb', {}, () => {}),
+      new FileClass(dgram, 'wb', {}, () => {}),
+      new FileClass(dgram, 'wb', {}, () => {}),
+    ];
+    files[0]!.write(Buffer.from('AAAAAA'));
+    files[1]!.write(Buffer.from('TAIL'));
+    files[2]!.write(Buffer.from('ok'));
+    files[3]!.write(Buffer.from('lost'));
+    files[4]!.write(Buffer.from('next'));
+    try {
+      flushAtExit();
+      assert.deepEqual(stream.sent, ['AAA']); // no TAIL after the cut
+      assert.deepEqual(other.sent, ['ok']);
+      assert.deepEqual(dgram.sent, ['next']);
+    } finally {
+      for (const f of files) {
+        try {
+          f.close(); // what is left goes to send(): a fail, ignored
+        } catch {}
+      }
     }
   });
 
