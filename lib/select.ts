@@ -57,12 +57,13 @@ function arrayOf<T>(list: Iterable<T>, name: string): readonly T[] {
   const method: unknown = typeof list === 'object' && list !== null ? list[Symbol.iterator] : undefined;
   if (typeof method !== 'function') throw bad();
   const it: unknown = method.call(list);
-  if (typeof it !== 'object' || it === null || typeof (it as Partial<Iterator<T>>).next !== 'function') throw bad();
+  const next: unknown = typeof it === 'object' && it !== null ? (it as Partial<Iterator<T>>).next : undefined;
+  if (typeof next !== 'function') throw bad();
   const items: T[] = [];
   for (;;) {
-    const step: unknown = (it as Iterator<T>).next();
+    const step: unknown = next.call(it);
     if (typeof step !== 'object' || step === null) throw bad();
-    if ((step as IteratorResult<T>).done === true) return items;
+    if ((step as IteratorResult<T>).done) return items; // any truthy done, as for-of
     items.push((step as IteratorResult<T>).value);
   }
 }

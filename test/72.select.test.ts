@@ -140,6 +140,13 @@ describe('72 select', function () {
         throw new Error('boom');
       }
       assert.throws(() => select(boom(), [], [], 0), /^Error: boom$/);
+      // Any truthy done ends the iteration, as for-of and Array.from.
+      let k = 0;
+      const truthyDone = { [Symbol.iterator]: () => ({ next: () => (k++ < 2 ? { done: 0, value: a } : { done: 1 }) }) };
+      const [twice] = select(truthyDone as unknown as Socket[], [], [], 0);
+      assert.equal(k, 3);
+      assert.equal(twice.length, 2); // a is readable (b sent 'x'), listed twice
+      assert.ok(twice.every((s) => s === a));
     });
 
     it('checks as CPython does: the timeout before any list, then each list read and converted in turn', () => {
