@@ -143,13 +143,13 @@ async function spinOnce(cBin: string): Promise<number> {
 
 interface HostCheck {
   spinCount: number;
-  /** The nominal clock, from os.cpus() (0: unknown). */
+  /** The pinned CPU's fixed clock, from /proc/cpuinfo (0: unknown or not fixed). */
   mhz: number;
   spinSeconds: number[];
 }
 
 /**
- * Cycles per iteration of the loop at the nominal clock: about 1 on a CPU
+ * Cycles per iteration of the loop at the CPU's fixed clock: about 1 on a CPU
  * of one's own (less with a turbo clock), 3 when the VM gets a third of one.
  */
 function cycles(host: HostCheck, seconds: number): number {
@@ -158,11 +158,12 @@ function cycles(host: HostCheck, seconds: number): number {
 
 /**
  * The checks that judge the host: not the first (cold caches, a clock
- * still rising), and with five or more left, not the fastest and the
- * slowest either, as one bad round does not move a median of rounds.
+ * still rising) when at least two others remain, and with five or more
+ * left, not the fastest and the slowest either, as one bad round does not
+ * move a median of rounds. (--quick makes two checks: both count.)
  */
 function judged(host: HostCheck): number[] {
-  const xs = host.spinSeconds.length >= 2 ? host.spinSeconds.slice(1) : [...host.spinSeconds];
+  const xs = host.spinSeconds.length >= 3 ? host.spinSeconds.slice(1) : [...host.spinSeconds];
   return xs.length >= 5 ? [...xs].sort((a, b) => a - b).slice(1, -1) : xs;
 }
 
@@ -469,7 +470,7 @@ function commitOf(): string {
 }
 
 function captionOf(date: Date, machine: Record<string, string | number>, pinned: boolean, rounds: number, quick: boolean, host?: HostCheck): string {
-  const spins = host !== undefined && host.mhz > 0 && host.spinSeconds.length > 0 ? host.spinSeconds.map((x) => cycles(host, x)) : [];
+  const spins = host !== undefined && host.mhz > 0 ? judged(host).map((x) => cycles(host, x)) : [];
   return [
     date.toISOString().slice(0, 10),
     `${machine.cpu}, ${machine.cpus} CPUs`,
@@ -589,11 +590,12 @@ async function main(): Promise<void> {
   }
 
   const problem = unsteady(host);
-  if (host.spinSeconds.length > 0) {
-    const s = spread(host.spinSeconds)!;
-    const perIteration = host.mhz > 0 ? `; ${cycles(host, s.median).toFixed(2)} (${cycles(host, s.min).toFixed(2)}-${cycles(host, s.max).toFixed(2)}) cycles per iteration at the nominal ${host.mhz} MHz` : '';
+  const judgedChecks = judged(host);
+  if (judgedChecks.length > 0) {
+    const s = spread(judgedChecks)!;
+    const perIteration = host.mhz > 0 ? `; ${cycles(host, s.median).toFixed(2)} (${cycles(host, s.min).toFixed(2)}-${cycles(host, s.max).toFixed(2)}) cycles per iteration at the CPU's fixed ${host.mhz} MHz` : '';
     process.stdout.write(
-      `\nhost check: C's one-cycle loop took ${(s.median * 1e3).toFixed(0)} ms (${(s.min * 1e3).toFixed(0)}-${(s.max * 1e3).toFixed(0)}) over ${host.spinSeconds.length} check${host.spinSeconds.length === 1 ? "" : "s"}${perIteration}\n`,
+      `\nhost check: C's one-cycle loop took ${(s.median * 1e3).toFixed(0)} ms (${(s.min * 1e3).toFixed(0)}-${(s.max * 1e3).toFixed(0)}), judged on ${judgedChecks.length} of ${host.spinSeconds.length} checks${perIteration}\n`,
     );
   }
   if (problem !== null) {
