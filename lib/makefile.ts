@@ -41,13 +41,21 @@ export interface MakefileOptions {
    * The buffer size: omitted or -1 for 8192 bytes (io.DEFAULT_BUFFER_SIZE),
    * 0 for unbuffered (binary mode only: `read(n)` is one recv(n),
    * `readline()` reads a byte at a time, every write is one sendall(); no
-   * byte is read ahead of what is returned).
+   * byte is read ahead of what is returned). CPython's unbuffered write is
+   * one send() that may return a short count; here it sends everything or
+   * throws. Text mode has this one buffer, where CPython's text layer also
+   * gathers up to 8192 bytes in front of it: on a datagram socket, text
+   * writes with a `buffering` other than 8192 can fall into datagrams
+   * differently.
    */
   buffering?: number;
   /**
    * Text mode's encoding: 'utf8' (default), 'latin1' or 'ascii'. Bytes that
-   * are not valid in it read as U+FFFD, as Node's decoders do (Python's
-   * default errors='strict' raises UnicodeDecodeError instead).
+   * are not valid in it read as U+FFFD (Python's default errors='strict'
+   * raises UnicodeDecodeError instead). Writing text the encoding cannot
+   * represent (a lone surrogate in UTF-8, a character above U+00FF in
+   * latin1, above U+007F in ascii) throws ERR_INVALID_ARG_VALUE with nothing
+   * written, as CPython raises UnicodeEncodeError.
    */
   encoding?: 'utf8' | 'utf-8' | 'latin1' | 'ascii';
   /**
@@ -201,6 +209,11 @@ const dropped = new FinalizationRegistry<{ out: Output; release: () => void }>((
   quietly(release);
 });
 
+/** What an operation on a closed file throws (CPython: ValueError). */
+function closedError(mode: string): TypeError {
+  return v.invalidArgValue('file', 'is closed (I/O operation on closed file)', mode);
+}
+
 /**
  * A file object over a socket, from `sock.makefile(mode)`. In binary mode
  * ('rb', 'wb', 'rwb') reads return Buffers and writes take any
@@ -270,7 +283,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
   }
 
   #check(reading: boolean): void {
-    if (this.#closed) throw v.invalidArgValue('file', 'is closed (I/O operation on closed file)', this.mode);
+    if (this.#closed) throw closedError(this.mode);
     if (reading ? !this.#reading : !this.#writing) {
       throw v.invalidArgValue('file', `was not opened for ${reading ? 'reading' : 'writing'}`, this.mode);
     }
@@ -301,8 +314,11 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
     if (this.#binary) {
       this.#bytes = this.#bytes.length === 0 ? data : Buffer.concat([this.#bytes, data]);
     } else {
-      this.#decoder ??= new StringDecoder(this.#encoding);
-      this.#text += this.#decoder.write(data);
+      // Node's 'ascii' decoder drops the high bit (0xE9 would read as 'i'):
+      // decode as latin1, and bytes above 0x7F are not ASCII.
+      this.#decoder ??= new StringDecoder(this.#encoding === 'ascii' ? 'latin1' : this.#encoding);
+      const text = this.#decoder.write(data);
+      this.#text += this.#encoding === 'ascii' ? text.replace(/[\x80-\xff]/g, '\ufffd') : text;
     }
     return true;
   }
@@ -446,9 +462,11 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * buffer. As CPython's BufferedWriter: data that fits joins the buffer;
    * otherwise the buffer is sent first, then data larger than the buffer is
    * sent straight away (one datagram on a datagram socket) and smaller data
-   * is buffered. A write that throws has buffered none of its own data, so
-   * a retry sends it once. Returns the count written, in characters (text)
-   * or bytes (binary). Call flush() to send the rest.
+   * is buffered. A write that throws has buffered none of its own data; but
+   * data larger than the buffer may have been partly sent before the error
+   * (CPython does not say how much either), so a retry can repeat a prefix.
+   * Returns the count written, in characters (text) or bytes (binary). Call
+   * flush() to send the rest.
    */
   write(data: T extends string ? string : ArrayBufferView): number {
     this.#check(false);
@@ -461,9 +479,15 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
       count = bytes.length;
     } else {
       if (typeof data !== 'string') throw v.invalidArgType('data', 'of type string in text mode', data);
+      // Node's encoders substitute what they cannot represent ('?', a cut
+      // code unit, U+FFFD); CPython raises UnicodeEncodeError.
+      const enc = this.#encoding;
+      if (enc === 'utf8' ? !(data as string & { isWellFormed(): boolean }).isWellFormed() : (enc === 'ascii' ? /[^\x00-\x7f]/ : /[^\x00-\xff]/).test(data)) {
+        throw v.invalidArgValue('data', `has characters the '${enc}' encoding cannot represent (Python: UnicodeEncodeError)`, data);
+      }
       const nl = this.#newline;
       const text = nl === '\r' || nl === '\r\n' ? data.replace(/\n/g, nl) : data;
-      bytes = Buffer.from(text, this.#encoding);
+      bytes = Buffer.from(text, enc);
       count = codePoints(data);
     }
     if (this.#bufsize === 0) {
@@ -488,7 +512,8 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * CPython, and a later flush() sends them.
    */
   flush(): void {
-    if (!this.#closed) drain(this.#out);
+    if (this.#closed) throw closedError(this.mode);
+    drain(this.#out);
   }
 
   /**

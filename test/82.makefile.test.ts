@@ -924,6 +924,43 @@ describe('makefile: written data that nobody flushed', () => {
     }
   });
 
+  it('text the encoding cannot represent is an ERR_INVALID_ARG_VALUE with nothing written (CPython: UnicodeEncodeError); ascii reads high bytes as U+FFFD', () => {
+    const [a, peer] = socketpair();
+    try {
+      for (const [encoding, bad, good] of [
+        ['ascii', 'café', 'cafe'],
+        ['latin1', 'price €5', 'café'],
+        ['utf8', 'x\ud800y', 'x\u{1f600}y'],
+      ] as const) {
+        const f = a.makefile('w', { encoding });
+        throwsCode(() => f.write(bad), TypeError, 'ERR_INVALID_ARG_VALUE', new RegExp(`'${encoding}' encoding cannot represent`));
+        assert.equal(f.write(good), [...good].length);
+        f.close();
+        assert.deepEqual(peer.recv(100), Buffer.from(good, encoding));
+      }
+      peer.sendall(Buffer.from('caf\xe9\n', 'latin1'));
+      const r = a.makefile('r', { encoding: 'ascii' });
+      assert.equal(r.readline(), 'caf\ufffd\n'); // Node's ascii decoder would give 'cafi'
+      r.close();
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
+  it('flush() on a closed file throws, as CPython (ValueError)', () => {
+    const [a, peer] = socketpair();
+    try {
+      const f = a.makefile('wb');
+      f.close();
+      throwsCode(() => f.flush(), TypeError, 'ERR_INVALID_ARG_VALUE', /closed file/);
+      f.close(); // close() stays idempotent
+    } finally {
+      a.close();
+      peer.close();
+    }
+  });
+
   it('on a datagram socket each write that does not fit sends the buffer first: one datagram per flush, as CPython', () => {
     const [a, peer] = socketpair(AF_UNIX, SOCK_DGRAM);
     try {
