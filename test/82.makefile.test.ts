@@ -816,6 +816,27 @@ describe('makefile: written data that nobody flushed', () => {
     throw new Error(`no EOF after ${Buffer.concat(parts).length} bytes`);
   }
 
+  /**
+   * Flushes `f` until it succeeds, reading what `peer` has into `into`
+   * after every failure, which must be an `expected` one (at most 1000
+   * tries); then reads the rest. Returns the number of failures.
+   */
+  function flushReading(f: SocketFile<Buffer>, peer: Socket, into: Buffer[], expected: (err: unknown) => boolean): number {
+    let failures = 0;
+    for (let i = 0; i < 1000; i++) {
+      try {
+        f.flush();
+        break;
+      } catch (err) {
+        assert.ok(expected(err), String(err));
+        failures++;
+        drainPeer(peer, into);
+      }
+    }
+    drainPeer(peer, into);
+    return failures;
+  }
+
   /** Runs `script` in a Node child that has `fd` as its fd 3 (at most 20 s). */
   function runScript(script: string, fd: number): SpawnSyncReturns<string> {
     return spawnSync(process.execPath, ['--require', 'tsx/cjs', '-e', script], {
@@ -845,35 +866,15 @@ describe('makefile: written data that nobody flushed', () => {
       f.write(data);
       a.setblocking(false);
       const got: Buffer[] = [];
-      let failures = 0;
-      for (let i = 0; i < 1000; i++) {
-        try {
-          f.flush();
-          break;
-        } catch (err) {
-          assert.ok(err instanceof SocketError && err.code === 'EAGAIN', String(err));
-          failures++;
-          drainPeer(peer, got);
-        }
-      }
+      const failures = flushReading(f, peer, got, (err) => err instanceof SocketError && err.code === 'EAGAIN');
       assert.ok(failures > 0); // the socket buffer is smaller than 2 MiB
-      drainPeer(peer, got);
       assert.equal(Buffer.compare(Buffer.concat(got), data), 0);
       // The same with a timeout: the flush that timed out sends the rest later.
       a.settimeout(0.05);
       f.write(data.subarray(0, 1 << 20));
       assert.throws(() => f!.flush(), SocketTimeoutError);
       const more: Buffer[] = [];
-      for (let i = 0; i < 100; i++) {
-        drainPeer(peer, more);
-        try {
-          f.flush();
-          break;
-        } catch (err) {
-          assert.ok(err instanceof SocketTimeoutError, String(err));
-        }
-      }
-      drainPeer(peer, more);
+      flushReading(f, peer, more, (err) => err instanceof SocketTimeoutError);
       assert.equal(Buffer.compare(Buffer.concat(more), data.subarray(0, 1 << 20)), 0);
     } finally {
       try {
@@ -904,16 +905,7 @@ describe('makefile: written data that nobody flushed', () => {
       }
       assert.equal(failures, 3); // nobody read: the socket buffer filled
       const got: Buffer[] = [];
-      for (let i = 0; i < 100; i++) {
-        drainPeer(peer, got);
-        try {
-          f.flush();
-          break;
-        } catch (err) {
-          assert.ok(err instanceof SocketTimeoutError, String(err));
-        }
-      }
-      drainPeer(peer, got);
+      flushReading(f, peer, got, (err) => err instanceof SocketTimeoutError);
       assert.equal(Buffer.compare(Buffer.concat(got), Buffer.concat(accepted)), 0);
     } finally {
       try {
