@@ -1020,8 +1020,11 @@ describe('makefile: written data that nobody flushed', () => {
         const script = `
           const { fromfd, AF_UNIX, SOCK_STREAM } = require(${LIB});
           const s = fromfd(3, AF_UNIX, SOCK_STREAM);
-          s.makefile('w').write('text\\n');
-          const f = s.makefile('wb');
+          // Held in globals, alive at exit: a file that was dropped may be
+          // collected first, and then what it held is dropped.
+          globalThis.t = s.makefile('w');
+          t.write('text\\n');
+          globalThis.f = s.makefile('wb');
           f.write(Buffer.from('flushed '));
           f.flush();
           f.write(Buffer.from('bytes'));
@@ -1124,7 +1127,7 @@ describe('makefile: written data that nobody flushed', () => {
     try {
       const script = `
         const { fromfd, AF_UNIX, SOCK_STREAM } = require(${LIB});
-        const f = fromfd(3, AF_UNIX, SOCK_STREAM).makefile('wb', { buffering: 8 << 20 });
+        globalThis.f = fromfd(3, AF_UNIX, SOCK_STREAM).makefile('wb', { buffering: 8 << 20 });
         const data = Buffer.alloc(4 << 20);
         for (let i = 0; i < data.length; i++) data[i] = (i * 7) & 0xff;
         f.write(data);`;
@@ -1149,9 +1152,12 @@ describe('makefile: written data that nobody flushed', () => {
       const code = `
         const { fromfd, AF_UNIX, SOCK_STREAM } = require(${LIB});
         const { workerData } = require('node:worker_threads');
-        fromfd(workerData.broken, AF_UNIX, SOCK_STREAM).makefile('w').write('lost\\n');
-        fromfd(workerData.full, AF_UNIX, SOCK_STREAM).makefile('wb', { buffering: 8 << 20 }).write(Buffer.alloc(4 << 20));
-        fromfd(workerData.fd, AF_UNIX, SOCK_STREAM).makefile('w').write('from the worker\\n');`;
+        // Held in a global, alive at exit (a dropped file may be collected first).
+        globalThis.files = [workerData.broken, workerData.full, workerData.fd].map((fd) =>
+          fromfd(fd, AF_UNIX, SOCK_STREAM).makefile('wb', { buffering: 8 << 20 }));
+        files[0].write(Buffer.from('lost\\n'));
+        files[1].write(Buffer.alloc(4 << 20));
+        files[2].write(Buffer.from('from the worker\\n'));`;
       const worker = new Worker(code, {
         eval: true,
         execArgv: ['--require', 'tsx/cjs'],
