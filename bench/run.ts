@@ -437,6 +437,55 @@ const TARGETS: Target[] = [
   { what: 'async datagram rate', impl: 'async', cases: ['dgram udp'], against: 'node', min: 2 },
 ];
 
+// ---- the README table --------------------------------------------------------------
+
+/**
+ * The README's table of ratios, in Markdown, from a run's summaries and
+ * overhead loops: what `--publish` needs pasted, so that no cell is copied
+ * by hand. Written to bench/results/latest.md after every run;
+ * `--table <json>` prints it for an earlier run.
+ */
+function readmeTable(summaries: Summary[], overhead: Overhead[]): string {
+  const rows: Array<[string, string]> = [
+    ['pingpong tcp', 'ping-pong, TCP (64 B, round trips/s)'],
+    ['pingpong unix', 'ping-pong, AF_UNIX'],
+    ['bulk tcp', 'bulk, TCP (1 GiB in 64 KiB chunks)'],
+    ['bulk unix', 'bulk, AF_UNIX'],
+    ['dgram udp', 'datagrams, UDP (64 B, messages/s)'],
+    ['dgram unix', 'datagrams, AF_UNIX'],
+  ];
+  const impls = ['sync', 'async', 'node', 'floor', 'python'];
+  const perSecond = (x: number) => `${x >= 1e5 ? (x / 1e3).toFixed(0) : (x / 1e3).toFixed(1)}k/s`;
+  const lines = [
+    '| workload | bsdsock sync | bsdsock async | Node `net`/`dgram` | Node-API floor | CPython `socket` | C |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, label] of rows) {
+    const c = summaries.find((q) => q.case === name && q.impl === 'c');
+    if (c === undefined) continue;
+    const cells = impls.map((impl) => {
+      const r = summaries.find((q) => q.case === name && q.impl === impl)?.ratioToC;
+      if (r === undefined || r === null) return '—';
+      return impl === 'sync' ? `**${r.toFixed(2)}**` : r.toFixed(2);
+    });
+    const abs = name.startsWith('bulk') ? `${c.median.toFixed(1)} GB/s` : name.startsWith('pingpong') ? `${perSecond(c.median)} (${c.usPerOp!.toFixed(1)} µs)` : perSecond(c.median);
+    lines.push(`| ${label} | ${cells.join(' | ')} | ${abs} |`);
+  }
+  for (const [key, label] of [
+    ['getsockopt', '`getsockopt(SO_TYPE)`, ns per call'],
+    ['recvWouldBlock', 'would-block receive (`tryRecvInto`), ns per call'],
+  ] as const) {
+    const { c, cThreaded, sync, floor } = overheadOf(overhead, key);
+    if (sync === null || c === null) continue;
+    const ns = (x: number) => x.toFixed(0);
+    const over = `+${ns(sync.median - c.median)}${cThreaded === null ? '' : `; +${ns(sync.median - cThreaded.median)} over C with a second thread`}`;
+    const floorCell = floor === null ? '' : `${ns(floor.median)} (the raw call)`;
+    const cCell = `${ns(c.median)}${cThreaded === null ? '' : ` (${ns(cThreaded.median)} with a second thread)`}`;
+    lines.push(`| ${[label, `${ns(sync.median)} (${over})`, '', '', floorCell, '', cCell].join(' | ')} |`.replace(/ \| (?= \|)/g, ' |'));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
 // ---- main -------------------------------------------------------------------------
 
 /** `--replot <results.json>`: redraws the chart of an earlier run. */
@@ -488,6 +537,12 @@ function captionOf(date: Date, machine: Record<string, string | number>, pinned:
 async function main(): Promise<void> {
   const replotFile = option('replot');
   if (replotFile !== undefined) return replot(replotFile);
+  const tableFile = option('table');
+  if (tableFile !== undefined) {
+    const run = JSON.parse(fs.readFileSync(tableFile, 'utf8')) as { summaries: Summary[]; overhead: Overhead[] };
+    process.stdout.write(readmeTable(run.summaries, run.overhead));
+    return;
+  }
   const impls = implementations();
   const started = new Date();
   const machine = {
@@ -637,13 +692,14 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(outDir, 'latest.json'), json);
   const svg = chart(summaries.filter((s) => s.impl !== 'c'), caption);
   fs.writeFileSync(path.join(outDir, 'latest.svg'), svg);
+  fs.writeFileSync(path.join(outDir, 'latest.md'), readmeTable(summaries, overhead));
   const publish = flag('publish') && (problem === null || flag('force'));
   if (publish) {
     fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });
     fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.svg'), svg);
     fs.writeFileSync(path.join(ROOT, 'docs', 'benchmarks.json'), json);
   }
-  process.stdout.write(`\nwrote bench/results/${stamp}.json, latest.json, latest.svg${publish ? ', docs/benchmarks.svg/.json' : ''}\n`);
+  process.stdout.write(`\nwrote bench/results/${stamp}.json, latest.json, latest.svg, latest.md (the README table)${publish ? ', docs/benchmarks.svg/.json' : ''}\n`);
 }
 
 main().catch((err: unknown) => {

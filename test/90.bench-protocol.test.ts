@@ -155,3 +155,21 @@ describe('90 benchmark protocol', function () {
     assert.deepEqual(JSON.parse(r.stdout), []);
   });
 });
+
+describe('90 the README performance table', () => {
+  // The README's Performance table is generated, never copied by hand: it
+  // must be exactly what run.ts makes of the published run.
+  it("the README's Performance table is the one docs/benchmarks.json gives", () => {
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'run.ts'), '--table', path.join(ROOT, 'docs', 'benchmarks.json')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+    const start = readme.indexOf('| workload | bsdsock sync');
+    assert.ok(start >= 0, 'the table header is in the README');
+    const end = readme.indexOf('\n\n', start);
+    assert.equal(readme.slice(start, end + 1), r.stdout);
+  });
+});
