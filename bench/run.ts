@@ -179,6 +179,38 @@ function unsteady(host: HostCheck): string | null {
   return why.length === 0 ? null : why.join('; ');
 }
 
+/** Prints the host check's line; returns what makes the host unsteady, or null. */
+function reportHost(host: HostCheck): string | null {
+  const judgedChecks = judged(host);
+  if (judgedChecks.length > 0) {
+    const s = spread(judgedChecks)!;
+    const perIteration = host.mhz > 0 ? `; ${cycles(host, s.median).toFixed(2)} (${cycles(host, s.min).toFixed(2)}-${cycles(host, s.max).toFixed(2)}) cycles per iteration at the CPU's fixed ${host.mhz} MHz` : '';
+    process.stdout.write(
+      `\nhost check: C's one-cycle loop took ${(s.median * 1e3).toFixed(0)} ms (${(s.min * 1e3).toFixed(0)}-${(s.max * 1e3).toFixed(0)}), judged on ${judgedChecks.length} of ${host.spinSeconds.length} checks${perIteration}\n`,
+    );
+  }
+  return unsteady(host);
+}
+
+/**
+ * `--check-host`: only the host check, eight times over about a second at
+ * full speed, before spending ten minutes on a run. Exits 0 when the host
+ * is steady, 3 when it is not, 2 without a C compiler.
+ */
+async function checkHostOnly(): Promise<void> {
+  const cBin = buildC();
+  if (cBin === null) {
+    process.stdout.write('no C compiler: no host check\n');
+    process.exitCode = 2;
+    return;
+  }
+  const host: HostCheck = { spinCount: SPIN_COUNT, mhz: MHZ, spinSeconds: [] };
+  for (let i = 0; i < 8; i++) host.spinSeconds.push(await spinOnce(cBin));
+  const problem = reportHost(host);
+  process.stdout.write(problem === null ? 'host steady: fit for a published run\n' : `WARNING: ${problem}.\n`);
+  process.exitCode = problem === null ? 0 : 3;
+}
+
 // ---- one run -------------------------------------------------------------------
 
 interface Result {
@@ -537,6 +569,7 @@ function captionOf(date: Date, machine: Record<string, string | number>, pinned:
 async function main(): Promise<void> {
   const replotFile = option('replot');
   if (replotFile !== undefined) return replot(replotFile);
+  if (flag('check-host')) return checkHostOnly();
   const tableFile = option('table');
   if (tableFile !== undefined) {
     const run = JSON.parse(fs.readFileSync(tableFile, 'utf8')) as { summaries: Summary[]; overhead: Overhead[] };
@@ -644,15 +677,7 @@ async function main(): Promise<void> {
     }
   }
 
-  const problem = unsteady(host);
-  const judgedChecks = judged(host);
-  if (judgedChecks.length > 0) {
-    const s = spread(judgedChecks)!;
-    const perIteration = host.mhz > 0 ? `; ${cycles(host, s.median).toFixed(2)} (${cycles(host, s.min).toFixed(2)}-${cycles(host, s.max).toFixed(2)}) cycles per iteration at the CPU's fixed ${host.mhz} MHz` : '';
-    process.stdout.write(
-      `\nhost check: C's one-cycle loop took ${(s.median * 1e3).toFixed(0)} ms (${(s.min * 1e3).toFixed(0)}-${(s.max * 1e3).toFixed(0)}), judged on ${judgedChecks.length} of ${host.spinSeconds.length} checks${perIteration}\n`,
-    );
-  }
+  const problem = reportHost(host);
   if (problem !== null) {
     process.stdout.write(`WARNING: ${problem}. Ratios to C are unreliable on such a host${flag('publish') && !flag('force') ? '; docs/ is left as it was (--force publishes anyway)' : ''}.\n`);
   }
