@@ -156,6 +156,21 @@ describe('90 benchmark protocol', function () {
   });
 });
 
+describe('90 bench run.ts options that make no run', () => {
+  it('--check-host prints the host check and exits 0 (steady) or 3 (unsteady), not 1', function () {
+    if (CC === undefined) this.skip(); // the check is C's loop
+    this.timeout(120_000);
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'run.ts'), '--check-host'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 110_000,
+    });
+    assert.ok(r.status === 0 || r.status === 3, `status ${r.status}: ${r.stderr}`);
+    assert.match(r.stdout, /host check: C's one-cycle loop took \d+ ms \(\d+-\d+\), judged on 5 of 8 checks/);
+    assert.match(r.stdout, r.status === 0 ? /host steady/ : /WARNING: /);
+  });
+});
+
 describe('90 the README performance table', () => {
   // The README's Performance table is generated, never copied by hand: it
   // must be exactly what run.ts makes of the published run.
