@@ -1,4 +1,6 @@
-// `npm run bench [-- --quick] [-- --rounds N] [-- --only pingpong,bulk,dgram,overhead]`
+// `npm run bench [-- --quick] [-- --rounds N] [-- --only pingpong,bulk,dgram,overhead]
+//                [-- --publish [--force]]`
+// `npx tsx bench/run.ts --check-host | --table <json> | --replot <json> [--publish [--force]]`
 //
 // Runs every workload over every transport with every implementation — C
 // (the reference), bsdsock sync, bsdsock async, Node's net/dgram, CPython's
@@ -22,8 +24,9 @@
 //     unreliable, and --publish leaves docs/ alone unless --force is given.
 //
 // Output: a table on stdout, bench/results/<timestamp>.json (every run) and
-// latest.json, and an SVG chart of the ratios (bench/results/latest.svg;
-// `--publish` also copies chart and JSON to docs/ for the README).
+// latest.json, an SVG chart of the ratios (bench/results/latest.svg;
+// `--publish` also copies chart and JSON to docs/ for the README), and the
+// README's table of ratios in Markdown (bench/results/latest.md).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
@@ -36,7 +39,11 @@ const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
 const option = (name: string) => {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const value = argv[i + 1];
+  // `--table` with nothing after it must not fall through to a full run.
+  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return value;
 };
 const QUICK = flag('quick');
 // --quick makes one round of short runs: starting two processes per run
@@ -510,7 +517,8 @@ function readmeTable(summaries: Summary[], overhead: Overhead[]): string {
     const { c, cThreaded, sync, floor } = overheadOf(overhead, key);
     if (sync === null || c === null) continue;
     const ns = (x: number) => x.toFixed(0);
-    const over = `+${ns(sync.median - c.median)}${cThreaded === null ? '' : `; +${ns(sync.median - cThreaded.median)} over C with a second thread`}`;
+    const signed = (x: number) => `${x >= 0 ? '+' : '−'}${ns(Math.abs(x))}`;
+    const over = `${signed(sync.median - c.median)}${cThreaded === null ? '' : `; ${signed(sync.median - cThreaded.median)} over C with a second thread`}`;
     const floorCell = floor === null ? '' : `${ns(floor.median)} (the raw call)`;
     const cCell = `${ns(c.median)}${cThreaded === null ? '' : ` (${ns(cThreaded.median)} with a second thread)`}`;
     lines.push(`| ${[label, `${ns(sync.median)} (${over})`, '', '', floorCell, '', cCell].join(' | ')} |`.replace(/ \| (?= \|)/g, ' |'));
@@ -538,6 +546,7 @@ function replot(file: string): void {
     throw new Error(`not publishing ${file}: ${problem} (--force publishes anyway)`);
   }
   const out = flag('publish') ? path.join(ROOT, 'docs', 'benchmarks.svg') : path.join(ROOT, 'bench', 'results', 'latest.svg');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, svg);
   process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
 }

@@ -106,7 +106,8 @@ interface Output {
 }
 
 // Outputs holding unsent bytes. When the process (or the worker) exits they
-// are sent, as CPython flushes its file objects at shutdown: a script that
+// are sent (on its own end or process.exit(); terminate() and fatal signals
+// run no JavaScript), as CPython flushes its file objects at shutdown: a script that
 // writes to a makefile() file and ends without flush() still sends. But
 // only what goes without blocking: a peer that reads nothing (perhaps this
 // very thread, now exiting) must not keep the process from ending.
@@ -521,8 +522,8 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * closed while this file was open). Idempotent. A file that is
    * garbage-collected unclosed releases the socket the same way; what it
    * held unsent is dropped, with a ResourceWarning. What a file holds when
-   * the process or worker exits is sent as far as it goes without blocking,
-   * errors ignored. A close() whose flush fails still closes the file, and
+   * the process or worker exits (on its own or by process.exit(), not by
+   * terminate()) is sent as far as it goes without blocking, errors ignored. A close() whose flush fails still closes the file, and
    * what it could not send is dropped, as in CPython.
    */
   close(): void {

@@ -41,7 +41,8 @@ constexpr napi_typedarray_type kUnknownTypedArray = static_cast<napi_typedarray_
 size_t ElementSize(napi_typedarray_type t);
 
 // The memory of an ArrayBufferView (any TypedArray, Buffer or DataView):
-// nullptr, or the TypeError message for a value that is not one, or for a
+// nullptr, or the TypeError message for a value that is not one, or (in the
+// fallback lookup, for a view napi_get_buffer_info turns down) for a
 // TypedArray whose element type this build does not know. Inline: the hot
 // path (io.cc) calls it on every data call.
 inline const char* LookupView(napi_env env, napi_value v, uint8_t** data, size_t* bytes) {

@@ -913,9 +913,10 @@ describe('40 bad input', () => {
     });
 
     it('every TypedArray type counts its own bytes: a 2-byte Float16Array is not taken for 8 bytes', function () {
-      // Native code measures the view when JS passes no length, from the
-      // element size Node-API reports. An element type it does not know
-      // must be refused, never guessed (Float16Array: Node 24 and later).
+      // Native code measures the view when JS passes no length: the byte
+      // length napi_get_buffer_info reports, or in its fallback the element
+      // count times the element size, where a type it does not know must be
+      // refused, never guessed (Float16Array: Node 24 and later).
       const F16 = (globalThis as { Float16Array?: new (buffer: ArrayBuffer, offset: number, length: number) => ArrayBufferView })
         .Float16Array;
       if (F16 === undefined) this.skip();

@@ -9,7 +9,8 @@
 // such socketpair (its end passed as fd 3, 4, ...) with the same calls, and
 // the results are compared exactly (bytes as hex).
 //
-// Everything is in-process or a python3 child over socketpairs: no network.
+// Everything is in-process, a python3 or Node child, or a worker, over
+// socketpairs: no network.
 
 import assert = require('node:assert/strict');
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -885,7 +886,7 @@ describe('makefile: written data that nobody flushed', () => {
     }
   });
 
-  it('a write that fails buffers none of its data: a retried write is sent once (as CPython)', () => {
+  it('a write that fails (a timeout) buffers none of its data: the peer gets exactly the accepted writes (as CPython)', () => {
     const [a, peer] = socketpair();
     let f: SocketFile<Buffer> | null = null;
     try {

@@ -41,7 +41,8 @@
  *   bench spin <count>
  *       a loop of count iterations of about one cycle each on an idle core
  *       (see spin() below), which the suite runs between rounds to see how
- *       much of a CPU it got: {"seconds":..}
+ *       much of a CPU it got: {"seconds":..,"sum":..} (the sum proves the
+ *       loop ran)
  */
 #define _GNU_SOURCE
 #include <errno.h>
