@@ -1050,13 +1050,19 @@ describe('makefile: written data that nobody flushed', () => {
         const f = s.makefile('wb', { buffering: 8 << 20 });
         f.write(Buffer.alloc(4 << 20, 'A'));
         s.setblocking(false);
-        try { f.close(); } catch (err) { if (err.code !== 'EAGAIN') throw err; }
+        let how = 'sent';
+        try { f.close(); } catch (err) { if (err.code !== 'EAGAIN') throw err; how = err.code; }
+        require('node:fs').writeSync(1, how + '\\n');
         s.setblocking(true);
         s.sendall('END');`;
-      const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'ignore', 'pipe', a.fileno()] });
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script], { stdio: ['ignore', 'pipe', 'pipe', a.fileno()] });
       let stderr = '';
       child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
       a.close();
+      // Nothing is read until the child's close() is over: with 4 MiB to go
+      // and no reader, its flush must stop at EAGAIN.
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      assert.equal(line.toString(), 'EAGAIN\n', stderr);
       const parts: Buffer[] = [];
       for (let i = 0; i < 10_000; i++) {
         const piece = await peer.recvAsync(1 << 16, { signal: AbortSignal.timeout(20_000) });
