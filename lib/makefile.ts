@@ -137,7 +137,7 @@ export function flushAtExit(): void {
   for (const o of unflushed) {
     if (stalled.has(o.sock)) continue;
     let done = false;
-    quietly(() => (done = drainAtExit(o)));
+    quietly(() => (done = drain(o, true)));
     if (!done && o.sock.type === SOCK_STREAM) stalled.add(o.sock);
   }
 }
@@ -159,24 +159,27 @@ function sent(out: Output, n: number): void {
 /**
  * Sends all that `out` holds, one send() after another, as CPython's
  * BufferedWriter.flush(): what an error leaves unsent (a timeout, EAGAIN on
- * a non-blocking socket) stays buffered for the next flush.
+ * a non-blocking socket) stays buffered for the next flush. At exit, only
+ * what goes without blocking (trySend). True once all of it is out.
  */
-function drain(out: Output): void {
+function drain(out: Output, atExit = false): boolean {
   while (out.length > 0) {
-    const n = out.sock.send(pending(out));
-    if (n === 0) return; // no stream send returns 0 for bytes; never spin
-    sent(out, n);
-  }
-}
-
-/** Sends what `out` holds as far as it goes without blocking: true once all of it is out. */
-function drainAtExit(out: Output): boolean {
-  while (out.length > 0) {
-    const n = out.sock.trySend(pending(out));
-    if (n <= 0) return false;
+    const data = pending(out);
+    const n = atExit ? out.sock.trySend(data) : out.sock.send(data);
+    if (n <= 0) return false; // would block (trySend); no send of bytes returns 0, never spin
     sent(out, n);
   }
   return true;
+}
+
+/**
+ * Whether `text` can be written in `encoding`: Node's encoders substitute
+ * what they cannot represent ('?', a cut code unit, U+FFFD) where CPython
+ * raises UnicodeEncodeError.
+ */
+function encodable(text: string, encoding: BufferEncoding): boolean {
+  if (encoding === 'utf8') return (text as string & { isWellFormed(): boolean }).isWellFormed(); // no lone surrogate
+  return !(encoding === 'ascii' ? /[^\x00-\x7f]/ : /[^\x00-\xff]/).test(text);
 }
 
 /** Runs `f`, ignoring what it throws: for cleanup with nobody to report to. */
@@ -480,10 +483,8 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
       count = bytes.length;
     } else {
       if (typeof data !== 'string') throw v.invalidArgType('data', 'of type string in text mode', data);
-      // Node's encoders substitute what they cannot represent ('?', a cut
-      // code unit, U+FFFD); CPython raises UnicodeEncodeError.
       const enc = this.#encoding;
-      if (enc === 'utf8' ? !(data as string & { isWellFormed(): boolean }).isWellFormed() : (enc === 'ascii' ? /[^\x00-\x7f]/ : /[^\x00-\xff]/).test(data)) {
+      if (!encodable(data, enc)) {
         throw v.invalidArgValue('data', `has characters the '${enc}' encoding cannot represent (Python: UnicodeEncodeError)`, data);
       }
       const nl = this.#newline;
