@@ -42,32 +42,6 @@ function fdOf(x: unknown, name: string): number {
   return fd;
 }
 
-/**
- * An array, or the items of another iterable (CPython takes any iterable);
- * not a string. A malformed iterable (no iterator, a `next` that is not a
- * function, a step that is not an object) is an ERR_INVALID_ARG_TYPE; what
- * the iteration itself throws passes through, as in CPython.
- */
-function arrayOf<T>(list: Iterable<T>, name: string): readonly T[] {
-  if (Array.isArray(list)) return list;
-  // A TypedArray's iterator throws once its buffer is detached; its length
-  // is 0 then, so it is an empty list.
-  if (ArrayBuffer.isView(list) && !(list instanceof DataView)) return Array.prototype.slice.call(list) as T[];
-  const bad = () => v.invalidArgType(name, 'an array or an iterable object', list);
-  const method: unknown = typeof list === 'object' && list !== null ? list[Symbol.iterator] : undefined;
-  if (typeof method !== 'function') throw bad();
-  const it: unknown = method.call(list);
-  const next: unknown = typeof it === 'object' && it !== null ? (it as Partial<Iterator<T>>).next : undefined;
-  if (typeof next !== 'function') throw bad();
-  const items: T[] = [];
-  for (;;) {
-    const step: unknown = next.call(it);
-    if (typeof step !== 'object' || step === null) throw bad();
-    if ((step as IteratorResult<T>).done) return items; // any truthy done, as for-of
-    items.push((step as IteratorResult<T>).value);
-  }
-}
-
 /** Seconds (or null: forever) as poll(2)'s milliseconds, rounded up as CPython does. */
 function secondsToMs(timeout: unknown, name: string): number {
   if (timeout === null || timeout === undefined) return -1;
@@ -108,7 +82,7 @@ export function select<R extends FileLike, W extends FileLike, X extends FileLik
   const lists: Array<readonly FileLike[]> = [];
   const fdLists = ([rlist, wlist, xlist] as Array<Iterable<FileLike>>).map((given, i) => {
     const name = ['rlist', 'wlist', 'xlist'][i]!;
-    const list = arrayOf(given, name);
+    const list = v.items(given, name);
     lists.push(list);
     return list.map((x) => {
       const fd = fdOf(x, name);

@@ -107,3 +107,29 @@ export function timeout(value: unknown, name = 'timeout'): number | null {
   }
   return value;
 }
+
+/**
+ * An array, or the items of another iterable (CPython takes any iterable);
+ * not a string. A malformed iterable (no iterator, a `next` that is not a
+ * function, a step that is not an object) is an ERR_INVALID_ARG_TYPE; what
+ * the iteration itself throws passes through, as in CPython.
+ */
+export function items<T>(list: Iterable<T>, name: string): readonly T[] {
+  if (Array.isArray(list)) return list;
+  // A TypedArray's iterator throws once its buffer is detached; its length
+  // is 0 then, so it is an empty list.
+  if (ArrayBuffer.isView(list) && !(list instanceof DataView)) return Array.prototype.slice.call(list) as T[];
+  const bad = () => invalidArgType(name, 'an array or an iterable object', list);
+  const method: unknown = typeof list === 'object' && list !== null ? list[Symbol.iterator] : undefined;
+  if (typeof method !== 'function') throw bad();
+  const it: unknown = method.call(list);
+  const next: unknown = typeof it === 'object' && it !== null ? (it as Partial<Iterator<T>>).next : undefined;
+  if (typeof next !== 'function') throw bad();
+  const items: T[] = [];
+  for (;;) {
+    const step: unknown = next.call(it);
+    if (typeof step !== 'object' || step === null) throw bad();
+    if ((step as IteratorResult<T>).done) return items; // any truthy done, as for-of
+    items.push((step as IteratorResult<T>).value);
+  }
+}
