@@ -15,7 +15,8 @@
         "native/resolve.cc",
         "native/multiplex.cc",
         "native/poller.cc",
-        "native/names.cc"
+        "native/names.cc",
+        "native/msg.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -95,6 +95,17 @@ export interface Native {
   sendto(view: Bytes): void;
   getsockoptInt(): void;
 
+  // messages (native/msg.cc)
+  /** sendmsg(2) of `buffers` with `cmsgs` (level, type, data, level, ...) to `sockaddr` (null: none). */
+  sendmsg(fd: number, buffers: Bytes[], cmsgs: Array<number | Bytes>, flags: number, sockaddr: Bytes | null): number;
+  /**
+   * recvmsg(2) into `buffers`: -errno, or [nbytes, msgFlags, malformed,
+   * level, type, data, level, ...]; the sender lands in `addr`.
+   */
+  recvmsg(fd: number, buffers: Bytes[], ancbufsize: number, flags: number, addr: AddrOut): number | Array<number | boolean | Buffer>;
+  cmsgLen(length: number): number;
+  cmsgSpace(length: number): number;
+
   // addresses (native/address.cc)
   sockaddrInet(
     family: number,

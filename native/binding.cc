@@ -112,6 +112,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMultiplex(env, exports);
   InitPoller(env, exports);
   InitNames(env, exports);
+  InitMsg(env, exports);
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));
   return exports;

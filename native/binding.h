@@ -113,5 +113,6 @@ void InitResolve(Napi::Env env, Napi::Object exports);
 void InitMultiplex(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
 void InitNames(Napi::Env env, Napi::Object exports);
+void InitMsg(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsdsock

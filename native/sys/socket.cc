@@ -210,6 +210,27 @@ ssize_t sendto(int fd, const void* buf, size_t len, int flags,
       [&] { return ::sendto(fd, buf, len, flags | MSG_NOSIGNAL, addr, alen); });
 }
 
+ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+  return retry([&] { return ::sendmsg(fd, msg, flags | MSG_NOSIGNAL); });
+}
+
+#ifndef MSG_CMSG_CLOEXEC
+#define MSG_CMSG_CLOEXEC 0
+#endif
+
+ssize_t recvmsg(int fd, msghdr* msg, int flags) {
+  const socklen_t namelen = msg->msg_namelen;
+  const auto controllen = msg->msg_controllen;
+  ssize_t r = retry([&] {
+    msg->msg_namelen = namelen;
+    msg->msg_controllen = controllen;
+    return ::recvmsg(fd, msg, flags | MSG_CMSG_CLOEXEC);
+  });
+  // Linux echoes MSG_CMSG_CLOEXEC in msg_flags: report it only if asked for.
+  if (r >= 0 && (flags & MSG_CMSG_CLOEXEC) == 0) msg->msg_flags &= ~MSG_CMSG_CLOEXEC;
+  return r;
+}
+
 int getsockname(int fd, sockaddr_storage* addr, socklen_t* len) {
   return ::getsockname(fd, reinterpret_cast<sockaddr*>(addr), len) == -1
              ? -errno

@@ -70,6 +70,12 @@ ssize_t recvfrom(int fd, void* buf, size_t len, int flags,
 ssize_t send(int fd, const void* buf, size_t len, int flags);
 ssize_t sendto(int fd, const void* buf, size_t len, int flags,
                const sockaddr* addr, socklen_t alen);
+// sendmsg(2) with MSG_NOSIGNAL.
+ssize_t sendmsg(int fd, const msghdr* msg, int flags);
+// recvmsg(2) with MSG_CMSG_CLOEXEC where the platform has it, so that fds
+// received with SCM_RIGHTS are close-on-exec like every fd bsdsock makes.
+// msg_namelen and msg_controllen are in/out, and reset before an EINTR retry.
+ssize_t recvmsg(int fd, msghdr* msg, int flags);
 
 // ---- names and options -----------------------------------------------------
 
