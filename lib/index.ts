@@ -42,6 +42,18 @@ export {
   type CreateConnectionAsyncOptions,
   type CreateServerOptions,
 } from './create';
+export {
+  sendFds,
+  recvFds,
+  CMSG_LEN,
+  CMSG_SPACE,
+  type AncillaryData,
+  type AncillaryItem,
+  type RecvmsgResult,
+  type RecvmsgIntoResult,
+  type RecvFdsResult,
+  type MessageSocket,
+} from './message';
 export type { SocketFile, FileData, MakefileOptions } from './makefile';
 export { constants } from './constants';
 export * from './constant-names';

@@ -56,6 +56,8 @@ import { familyName, typeName } from './constants';
 import { SocketFile, type FileData, type MakefileOptions } from './makefile';
 import { E, SocketTimeoutError, errnoError, raise, type ErrorAddress } from './errors';
 import * as v from './validate';
+import * as msg from './message';
+import type { AncillaryData, RecvmsgIntoResult, RecvmsgResult } from './message';
 
 const { EAGAIN, EBADF, EINPROGRESS, EISCONN } = E;
 const INT_MAX = 2147483647;
@@ -777,6 +779,70 @@ export class Socket {
   }
 
   /**
+   * Sends `buffers` as one message, with ancillary data: sendmsg(2) with
+   * MSG_NOSIGNAL. `buffers` is any iterable of data (strings are sent as
+   * UTF-8), gathered in order; `ancdata` is any iterable of
+   * `[level, type, data]` items, such as `[SOL_SOCKET, SCM_RIGHTS,
+   * new Int32Array(fds)]` (see also {@link sendFds}); `address` (null or
+   * omitted: none) is for an unconnected datagram socket, which otherwise
+   * gives EDESTADDRREQ. Returns the number of bytes sent, which may be less
+   * than their total on a stream socket. Same blocking rules as
+   * {@link Socket.send}. More than IOV_MAX (1024) buffers give EMSGSIZE, as in
+   * Python.
+   */
+  sendmsg(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData> = [], flags = 0, address: Address | null = null): number {
+    const views = msg.sendBuffers(buffers);
+    const cmsgs = msg.ancillaryOut(ancdata);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const h = this.#h;
+    const to = address === null || address === undefined ? null : toSockaddr(h.family, address, 'sendmsg', true);
+    const op = () => native.sendmsg(h.fd, views, cmsgs, flags, to);
+    const n = op();
+    return n >= 0 ? n : this.#retry(n, 'sendmsg', POLLOUT, op, to === null ? undefined : errorWhere(address));
+  }
+
+  /**
+   * Receives up to `bufsize` bytes and up to `ancbufsize` bytes of ancillary
+   * data: recvmsg(2). Returns `[data, ancdata, msgFlags, address]` as Python
+   * does: `ancdata` lists the `[level, type, data]` items received (size
+   * `ancbufsize` with {@link CMSG_SPACE}), `msgFlags` holds MSG_TRUNC or
+   * MSG_CTRUNC when the data or the ancillary data did not fit, and
+   * `address` is the sender's, as {@link Socket.recvfrom} gives it. Fds
+   * received with SCM_RIGHTS are new, close-on-exec (unlike Python's), and
+   * the caller's to close (see {@link recvFds}). Same blocking rules as
+   * {@link Socket.recv}; `recvmsg(0)` does make the call.
+   */
+  recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {
+    v.size(bufsize, 'bufsize', kMaxLength);
+    msg.ancillarySize(ancbufsize);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const buf = recvBuffer(bufsize, flags);
+    const n = this.#recvmsg([buf], ancbufsize, flags);
+    const [ancdata, msgFlags, address] = msg.received();
+    return [shrink(buf, n), ancdata, msgFlags, address];
+  }
+
+  /**
+   * {@link Socket.recvmsg} into `buffers` (any iterable of writable views),
+   * filled in order without copying: recvmsg(2) scattering the data. Returns
+   * `[nbytes, ancdata, msgFlags, address]`.
+   */
+  recvmsgInto(buffers: Iterable<ArrayBufferView>, ancbufsize = 0, flags = 0): RecvmsgIntoResult {
+    const views = msg.intoBuffers(buffers);
+    msg.ancillarySize(ancbufsize);
+    if (flags !== 0) v.int32(flags, 'flags');
+    const n = this.#recvmsg(views, ancbufsize, flags);
+    return [n, ...msg.received()];
+  }
+
+  #recvmsg(views: ArrayBufferView[], ancbufsize: number, flags: number): number {
+    const fd = this.#h.fd;
+    const op = () => msg.recvmsgOnce(fd, views, ancbufsize, flags);
+    const n = op();
+    return n >= 0 ? n : this.#retry(n, 'recvmsg', POLLIN, op);
+  }
+
+  /**
    * Shuts down one or both directions: shutdown(2) with SHUT_RD, SHUT_WR or
    * SHUT_RDWR. After SHUT_WR the peer reads EOF. ENOTCONN (107 on Linux) if
    * not connected, EINVAL for a bad `how`.
@@ -1074,6 +1140,119 @@ export class Socket {
         (resolved) => () => fast.sendto(h.fd, view, 0, len, f, resolved),
       );
       return this.#aio().runWhen(this, WRITE, 'sendto', ready, options, errorWhere(to));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link Socket.sendmsg} without blocking the event loop. Resolves with the
+   * count sent. Called as `sendmsgAsync(buffers, ancdata?, flags?, address?,
+   * options?)`; the options may follow any of the arguments. A host name in
+   * `address` is resolved on the libuv thread pool, keeping the call's place
+   * among the writes. A buffer whose size changes while the call waits fails
+   * it with a RangeError before the syscall.
+   */
+  sendmsgAsync(buffers: Iterable<Data>, options?: AsyncOptions): Promise<number>;
+  sendmsgAsync(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData>, options?: AsyncOptions): Promise<number>;
+  sendmsgAsync(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData>, flags: number, options?: AsyncOptions): Promise<number>;
+  sendmsgAsync(
+    buffers: Iterable<Data>,
+    ancdata: Iterable<AncillaryData>,
+    flags: number,
+    address: Address | null,
+    options?: AsyncOptions,
+  ): Promise<number>;
+  sendmsgAsync(buffers: Iterable<Data>, ...rest: unknown[]): Promise<number> {
+    try {
+      const [ancdata = [], flags = 0, address = null, options] = msg.withOptions(rest, 3) as [
+        Iterable<AncillaryData> | undefined,
+        number | undefined,
+        Address | null | undefined,
+        AsyncOptions | undefined,
+      ];
+      const views = msg.sendBuffers(buffers);
+      const cmsgs = msg.ancillaryOut(ancdata);
+      const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
+      const h = this.#h;
+      const sizes = msg.sizesOf(views);
+      const attempt = (to: Buffer | null) => () => {
+        msg.checkSizes(views, sizes);
+        return native.sendmsg(h.fd, views, cmsgs, f, to);
+      };
+      if (address === null) return this.#aio().run(this, WRITE, 'sendmsg', attempt(null), identity, options);
+      const sockaddr = toSockaddr(h.family, address, 'sendmsg', false);
+      if (sockaddr !== null) {
+        return this.#aio().run(this, WRITE, 'sendmsg', attempt(sockaddr), identity, options, errorWhere(address));
+      }
+      const ready = toSockaddrAsync(h.family, address, 'sendmsg', options).then(attempt);
+      return this.#aio().runWhen(this, WRITE, 'sendmsg', ready, options, errorWhere(address));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link Socket.recvmsg} without blocking the event loop. Resolves with
+   * `[data, ancdata, msgFlags, address]`.
+   */
+  recvmsgAsync(bufsize: number, options?: AsyncOptions): Promise<RecvmsgResult>;
+  recvmsgAsync(bufsize: number, ancbufsize: number, options?: AsyncOptions): Promise<RecvmsgResult>;
+  recvmsgAsync(bufsize: number, ancbufsize: number, flags: number, options?: AsyncOptions): Promise<RecvmsgResult>;
+  recvmsgAsync(bufsize: number, ...rest: unknown[]): Promise<RecvmsgResult> {
+    try {
+      const [ancbufsize = 0, flags = 0, options] = msg.withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
+      v.size(bufsize, 'bufsize', kMaxLength);
+      msg.ancillarySize(ancbufsize);
+      const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
+      const h = this.#h;
+      const buf = recvBuffer(bufsize, flags);
+      const views = [buf];
+      return this.#aio().run(
+        this,
+        READ,
+        'recvmsg',
+        () => msg.recvmsgOnce(h.fd, views, ancbufsize, f),
+        (n): RecvmsgResult => [shrink(buf, n), ...msg.received()],
+        options,
+      );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link Socket.recvmsgInto} without blocking the event loop. Resolves with
+   * `[nbytes, ancdata, msgFlags, address]`. A buffer whose size changes while
+   * the call waits fails it with a RangeError before the syscall.
+   */
+  recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, options?: AsyncOptions): Promise<RecvmsgIntoResult>;
+  recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, ancbufsize: number, options?: AsyncOptions): Promise<RecvmsgIntoResult>;
+  recvmsgIntoAsync(
+    buffers: Iterable<ArrayBufferView>,
+    ancbufsize: number,
+    flags: number,
+    options?: AsyncOptions,
+  ): Promise<RecvmsgIntoResult>;
+  recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, ...rest: unknown[]): Promise<RecvmsgIntoResult> {
+    try {
+      const [ancbufsize = 0, flags = 0, options] = msg.withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
+      const views = msg.intoBuffers(buffers);
+      msg.ancillarySize(ancbufsize);
+      const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
+      const h = this.#h;
+      const sizes = msg.sizesOf(views);
+      return this.#aio().run(
+        this,
+        READ,
+        'recvmsg',
+        () => {
+          msg.checkSizes(views, sizes);
+          return msg.recvmsgOnce(h.fd, views, ancbufsize, f);
+        },
+        (n): RecvmsgIntoResult => [n, ...msg.received()],
+        options,
+      );
     } catch (err) {
       return Promise.reject(err);
     }

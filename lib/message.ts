@@ -1,0 +1,243 @@
+// sendmsg(2) and recvmsg(2): the argument conversion and result decoding
+// behind Socket.sendmsg/recvmsg/recvmsgInto and their async forms, fd
+// passing (sendFds, recvFds) and CMSG_LEN/CMSG_SPACE. The native side
+// (native/msg.cc) builds and parses the control buffer with the platform's
+// CMSG_* macros, so lib/ never needs to know cmsghdr's layout.
+
+import { Buffer } from 'node:buffer';
+
+import type { Address, SocketAddress } from './address';
+import { decodeAddrOut } from './address';
+import { asyncOptions } from './async';
+import { native } from './binding';
+import { SCM_RIGHTS, SOL_SOCKET } from './constant-names';
+import { addrOut } from './fast';
+import * as v from './validate';
+
+/**
+ * One ancillary data item to send: `[cmsg_level, cmsg_type, data]`, as a
+ * Python `(level, type, data)` tuple; for example
+ * `[SOL_SOCKET, SCM_RIGHTS, new Int32Array([fd])]`.
+ */
+export type AncillaryData = readonly [level: number, type: number, data: ArrayBufferView];
+
+/** One ancillary data item received: `[cmsg_level, cmsg_type, data]`. */
+export type AncillaryItem = readonly [level: number, type: number, data: Buffer];
+
+/** What recvmsg() returns: `[data, ancdata, msgFlags, address]`, as in Python. */
+export type RecvmsgResult = readonly [data: Buffer, ancdata: AncillaryItem[], msgFlags: number, address: SocketAddress | null];
+
+/** What recvmsgInto() returns: `[nbytes, ancdata, msgFlags, address]`, as in Python. */
+export type RecvmsgIntoResult = readonly [nbytes: number, ancdata: AncillaryItem[], msgFlags: number, address: SocketAddress | null];
+
+/** What recvFds() returns: `[data, fds, msgFlags, address]`, as Python's `socket.recv_fds`. */
+export type RecvFdsResult = readonly [data: Buffer, fds: number[], msgFlags: number, address: SocketAddress | null];
+
+const INT_MAX = 2147483647;
+const INT_SIZE = 4; // sizeof(int), the unit of SCM_RIGHTS data
+// CPython's limits: a result must fit in a socklen_t (INT_MAX on Linux).
+const LEN_MAX = INT_MAX - native.cmsgLen(0);
+const SPACE_MAX = INT_MAX - native.cmsgSpace(1);
+
+/**
+ * `CMSG_LEN(length)`: the `cmsg_len` of an ancillary item carrying `length`
+ * bytes of data, without trailing padding (LEN(0) is 16, LEN(4) is 20 on
+ * 64-bit Linux). A RangeError beyond what a socklen_t holds, as Python's
+ * OverflowError.
+ */
+export function CMSG_LEN(length: number): number {
+  return native.cmsgLen(v.size(length, 'length', LEN_MAX));
+}
+
+/**
+ * `CMSG_SPACE(length)`: the bytes an ancillary item carrying `length` bytes
+ * of data takes in the control buffer, padding included (SPACE(4) is 24 on
+ * 64-bit Linux). Sum them to size recvmsg()'s `ancbufsize`.
+ */
+export function CMSG_SPACE(length: number): number {
+  return native.cmsgSpace(v.size(length, 'length', SPACE_MAX));
+}
+
+/** sendmsg()'s `buffers`: any iterable of data, a string sent as UTF-8 (not a string itself). */
+export function sendBuffers(buffers: unknown): ArrayBufferView[] {
+  return v.items(buffers as Iterable<unknown>, 'buffers').map((b, i) => v.data(b, `buffers[${i}]`));
+}
+
+/** recvmsgInto()'s `buffers`: any iterable of writable views. */
+export function intoBuffers(buffers: unknown): ArrayBufferView[] {
+  return v.items(buffers as Iterable<unknown>, 'buffers').map((b, i) => v.writableView(b, `buffers[${i}]`));
+}
+
+/**
+ * sendmsg()'s `ancdata` as native takes it: level, type and data of each
+ * item in a row. The control buffer must fit in a socklen_t.
+ */
+export function ancillaryOut(ancdata: unknown): Array<number | ArrayBufferView> {
+  const flat: Array<number | ArrayBufferView> = [];
+  let space = 0;
+  v.items(ancdata as Iterable<unknown>, 'ancdata').forEach((item, i) => {
+    const name = `ancdata[${i}]`;
+    if (!Array.isArray(item) || item.length !== 3) {
+      throw v.invalidArgType(name, 'an array of [level, type, data]', item);
+    }
+    const [level, type, data] = item as unknown[];
+    v.int32(level, `${name}[0]`);
+    v.int32(type, `${name}[1]`);
+    const view = v.writableView(data, `${name}[2]`);
+    space += view.byteLength > SPACE_MAX ? Infinity : native.cmsgSpace(view.byteLength);
+    if (space > INT_MAX) throw v.outOfRange('ancdata', `at most ${INT_MAX} bytes of control data`, space);
+    flat.push(level as number, type as number, view);
+  });
+  return flat;
+}
+
+/** recvmsg()'s `ancbufsize`. */
+export function ancillarySize(ancbufsize: unknown): number {
+  return v.size(ancbufsize, 'ancbufsize', INT_MAX);
+}
+
+// The rest of the last successful recvmsgOnce()'s result, for received().
+let lastReceived: ReadonlyArray<number | boolean | Buffer> | null = null;
+
+/**
+ * recvmsg(2) once into `views`: the byte count, or -errno (with EAGAIN as
+ * an ordinary value, for the retry loops). On success, received() gives the
+ * rest; call it before anything else receives.
+ */
+export function recvmsgOnce(fd: number, views: ArrayBufferView[], ancbufsize: number, flags: number): number {
+  const r = native.recvmsg(fd, views, ancbufsize, flags, addrOut);
+  if (typeof r === 'number') return r;
+  lastReceived = r;
+  return r[0] as number;
+}
+
+/** `[ancdata, msgFlags, address]` of the last successful recvmsgOnce(). */
+export function received(): [AncillaryItem[], number, SocketAddress | null] {
+  const r = lastReceived!;
+  lastReceived = null;
+  if (r[2] === true) {
+    // Python's RuntimeWarning; the items are kept, cut to what arrived.
+    process.emitWarning('received malformed or improperly-truncated ancillary data', 'RuntimeWarning');
+  }
+  const ancdata: AncillaryItem[] = [];
+  for (let k = 3; k < r.length; k += 3) ancdata.push([r[k] as number, r[k + 1] as number, r[k + 2] as Buffer]);
+  return [ancdata, r[1] as number, decodeAddrOut()];
+}
+
+/**
+ * The optional arguments of an async message call, `count` of them then the
+ * options: the options object may come early, after any of them (it is the
+ * first object that is neither an array, a view nor iterable), and nothing
+ * may follow it. Returns the arguments, `undefined` for those not given,
+ * then the checked options.
+ */
+export function withOptions(args: unknown[], count: number): unknown[] {
+  const out: unknown[] = args.slice(0, count);
+  const at = out.findIndex(isOptionsObject);
+  if (at >= 0) {
+    if (args.length > at + 1) throw v.invalidArgType('options', 'the last argument', args[at + 1]);
+    out[count] = asyncOptions(out[at]);
+    out.fill(undefined, at, count);
+  } else {
+    if (args.length > count + 1) throw v.invalidArgType('options', 'the last argument', args[count + 1]);
+    out[count] = asyncOptions(args[count]);
+  }
+  out.length = count + 1;
+  return out;
+}
+
+function isOptionsObject(x: unknown): boolean {
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !Array.isArray(x) &&
+    !ArrayBuffer.isView(x) &&
+    typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
+  );
+}
+
+/** The byte lengths of `views` when an async call is made. */
+export function sizesOf(views: readonly ArrayBufferView[]): number[] {
+  return views.map((view) => view.byteLength);
+}
+
+/**
+ * Fails an async call whose buffers changed size while it waited (detached
+ * or resized): a syscall then would move fewer bytes than asked, silently.
+ */
+export function checkSizes(views: readonly ArrayBufferView[], sizes: readonly number[]): void {
+  for (let i = 0; i < views.length; i++) {
+    if (views[i]!.byteLength !== sizes[i]) {
+      throw v.outOfRange(`buffers[${i}].byteLength`, `${sizes[i]}, its size when the call was made`, views[i]!.byteLength);
+    }
+  }
+}
+
+/** The ancillary data of sendFds(): one SCM_RIGHTS item. */
+export function rightsOf(fds: unknown): AncillaryData[] {
+  const list = v.items(fds as Iterable<unknown>, 'fds');
+  const packed = new Int32Array(list.length);
+  list.forEach((fd, i) => {
+    packed[i] = v.int32(fd, `fds[${i}]`);
+  });
+  return [[SOL_SOCKET, SCM_RIGHTS, packed]];
+}
+
+/** The ancbufsize that has room for `maxfds` fds, as Python's recv_fds. */
+export function rightsSpace(maxfds: unknown): number {
+  return CMSG_LEN(v.size(maxfds, 'maxfds', Math.floor(LEN_MAX / INT_SIZE)) * INT_SIZE);
+}
+
+/** The fds of every SCM_RIGHTS item of `ancdata`, in order. */
+export function fdsOf(ancdata: readonly AncillaryItem[]): number[] {
+  const fds: number[] = [];
+  for (const [level, type, data] of ancdata) {
+    if (level !== SOL_SOCKET || type !== SCM_RIGHTS) continue;
+    for (let off = 0; off + INT_SIZE <= data.length; off += INT_SIZE) fds.push(data.readInt32LE(off));
+  }
+  return fds;
+}
+
+/** The socket methods that sendFds() and recvFds() use. */
+export interface MessageSocket {
+  sendmsg(buffers: Iterable<string | ArrayBufferView>, ancdata?: Iterable<AncillaryData>, flags?: number, address?: Address | null): number;
+  recvmsg(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult;
+}
+
+function socketArg(sock: unknown): MessageSocket {
+  const s = sock as Partial<MessageSocket> | null;
+  if (typeof s !== 'object' || s === null || typeof s.sendmsg !== 'function' || typeof s.recvmsg !== 'function') {
+    throw v.invalidArgType('sock', 'an instance of Socket', sock);
+  }
+  return s as MessageSocket;
+}
+
+/**
+ * Sends `fds` over an AF_UNIX socket with `buffers` as the data (at least
+ * one byte of it on a stream socket, or the peer may not see the fds): one
+ * sendmsg(2) with a SCM_RIGHTS item, as Python's `socket.send_fds`. Unlike
+ * Python's, `flags` and `address` are honoured. Returns the bytes sent. The
+ * fds stay open here; the peer gets its own copies.
+ */
+export function sendFds(
+  sock: MessageSocket,
+  buffers: Iterable<string | ArrayBufferView>,
+  fds: Iterable<number>,
+  flags = 0,
+  address: Address | null = null,
+): number {
+  return socketArg(sock).sendmsg(buffers, rightsOf(fds), flags, address);
+}
+
+/**
+ * Receives up to `bufsize` bytes and up to `maxfds` fds: recvmsg(2), as
+ * Python's `socket.recv_fds` (which ignores `flags`; this does not).
+ * Returns `[data, fds, msgFlags, address]`. The fds are new, close-on-exec,
+ * and the caller's to close (wrap one with `new Socket(undefined, undefined,
+ * undefined, fd)`, or close it with `fs.closeSync`). Fds beyond `maxfds` are
+ * closed by the kernel, which sets MSG_CTRUNC in `msgFlags`.
+ */
+export function recvFds(sock: MessageSocket, bufsize: number, maxfds: number, flags = 0): RecvFdsResult {
+  const [data, ancdata, msgFlags, address] = socketArg(sock).recvmsg(bufsize, rightsSpace(maxfds), flags);
+  return [data, fdsOf(ancdata), msgFlags, address];
+}
