@@ -438,6 +438,36 @@ describe('50 seeds: the classic exercises (examples/)', () => {
     });
   });
 
+  describe('handoff-server.ts: connections handed to a worker process (sendFds/recvFds)', () => {
+    it('a worker process serves each connection the server accepted, and exits when the server is done', async () => {
+      const server = tsNode('examples/handoff-server.ts', ['0', '--max-conns', '2']);
+      const port = await listening(server);
+      const workers = new Set<number>();
+      const clients: string[] = [];
+      for (const text of ['first', 'second']) {
+        const c = connect(port);
+        clients.push(`127.0.0.1 ${portOf(c.getsockname())}`);
+        const rest = { buf: Buffer.alloc(0) };
+        const greeting = /^worker (\d+)$/.exec(recvLine(c, rest));
+        assert.ok(greeting, 'no greeting from the worker');
+        workers.add(Number(greeting[1]));
+        c.sendall(text);
+        assert.equal(rest.buf.length === 0 ? c.recv(1024).toString() : rest.buf.toString(), text);
+        c.close();
+      }
+      const [pid] = workers;
+      assert.equal(workers.size, 1);
+      assert.notEqual(pid, server.proc.pid);
+      const r = await server.exit();
+      assert.equal(r.code, 0, r.stderr);
+      // Two processes print: compare as sorted lines.
+      assert.deepEqual(
+        r.stdout.trimEnd().split('\n').sort(),
+        [`listening 127.0.0.1 ${port}`, ...clients.map((c) => `handed over ${c}`), ...clients.map((c) => `worker ${pid} took ${c}`), 'worker exited 0'].sort(),
+      );
+    });
+  });
+
   describe('demo.ts (npm run demo)', () => {
     it('talks to the echo server in a child process, stops it by its PID and exits 0', async () => {
       const demo = tsNode('examples/demo.ts', [], ['ignore', 'pipe', 'pipe']);
