@@ -16,7 +16,8 @@
         "native/multiplex.cc",
         "native/poller.cc",
         "native/names.cc",
-        "native/msg.cc"
+        "native/msg.cc",
+        "native/sendfile.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -106,6 +106,14 @@ export interface Native {
   cmsgLen(length: number): number;
   cmsgSpace(length: number): number;
 
+  // sendfile (native/sendfile.cc)
+  /** sendfile(2) of up to `count` bytes of `inFd` from `offset`: bytes sent, or -errno (-ENOSYS: not on this platform). */
+  sendfile(outFd: number, inFd: number, offset: number, count: number): number;
+  /** lseek(2): the new position, or -errno. */
+  lseek(fd: number, offset: number, whence: number): number;
+  readonly SEEK_SET: number;
+  readonly SEEK_CUR: number;
+
   // addresses (native/address.cc)
   sockaddrInet(
     family: number,

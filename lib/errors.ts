@@ -122,5 +122,6 @@ export const E = {
   EINVAL: errnos.EINVAL!,
   ENOENT: errnos.ENOENT!,
   ENOSYS: errnos.ENOSYS!,
+  ESPIPE: errnos.ESPIPE!,
   ETIMEDOUT: errnos.ETIMEDOUT!,
 } as const;

@@ -15,6 +15,7 @@
 // Would-block travels as a return value (-EAGAIN) until it is either retried
 // or thrown, so the non-blocking path never pays for an exception internally.
 
+import fs = require('node:fs');
 import net = require('node:net');
 import { performance } from 'node:perf_hooks';
 import { inspect } from 'node:util';
@@ -59,7 +60,7 @@ import * as v from './validate';
 import * as msg from './message';
 import type { AncillaryData, RecvmsgIntoResult, RecvmsgResult } from './message';
 
-const { EAGAIN, EBADF, EINPROGRESS, EISCONN } = E;
+const { EAGAIN, EBADF, EINPROGRESS, EISCONN, ESPIPE } = E;
 const INT_MAX = 2147483647;
 const { END } = fast;
 // SOCK_NONBLOCK and SOCK_CLOEXEC exist on Linux and the BSDs, not on macOS.
@@ -843,6 +844,101 @@ export class Socket {
   }
 
   /**
+   * Sends a file until its end (or `count` bytes) from byte `offset`, with
+   * sendfile(2) where it can, as Python's `socket.sendfile`: the bytes go from
+   * the file to the socket in the kernel. `file` is an fd (`fs.openSync`) or
+   * an object holding one (`fs.promises.FileHandle`). Returns the number of
+   * bytes sent; afterwards, even after an error, the file's position is
+   * `offset` plus that number, as in Python. An empty regular file sends
+   * nothing. A file sendfile(2) cannot read (a pipe, a socket) is read and
+   * sent with send() instead, as Python falls back; from a pipe only
+   * `offset` 0 works (ESPIPE otherwise).
+   *
+   * Blocking mode blocks; in timeout mode every wait for room gets the whole
+   * timeout (SocketTimeoutError), as in Python.
+   *
+   * @throws {TypeError} ERR_INVALID_ARG_VALUE for a socket that is not
+   *   SOCK_STREAM or that is in non-blocking mode (Python: ValueError).
+   * @throws {RangeError} for a negative `offset`, or a `count` that is not a
+   *   positive integer.
+   */
+  sendfile(file: number | { readonly fd: number }, offset = 0, count: number | null = null): number {
+    const inFd = fileFd(file);
+    v.size(offset, 'offset');
+    if (count !== null && v.size(count, 'count') === 0) throw v.outOfRange('count', 'a positive integer', count);
+    const h = this.#h;
+    if (h.type !== SOCK_STREAM) throw v.invalidArgValue('this', 'must be a SOCK_STREAM socket', inspect(this));
+    if (h.fd < 0) raise(-EBADF, 'sendfile');
+    let stat: fs.Stats;
+    try {
+      stat = fs.fstatSync(inFd);
+    } catch (err) {
+      throw fsError(err, 'fstat');
+    }
+    if (stat.isFile() && stat.size === 0) return 0; // CPython returns before its mode check
+    if (this.#timeout === 0) throw v.invalidArgValue('this', 'must not be in non-blocking mode for sendfile', inspect(this));
+    if (!stat.isFile()) return this.#sendfileBySend(inFd, offset, count);
+    // Chunks of at most 1 GiB, as CPython (bpo-38319); count bounds the rest.
+    const block = Math.min(count ?? stat.size, 2 ** 30);
+    const t = this.#timeout;
+    let sent = 0;
+    try {
+      for (;;) {
+        if (t !== null) {
+          const w = native.wait(h.fd, POLLOUT, t * 1000 >= INT_MAX ? INT_MAX : Math.ceil(t * 1000));
+          if (w < 0) raise(w, 'sendfile');
+          if (w === 0) throw new SocketTimeoutError('sendfile');
+        }
+        const want = count === null ? block : count - sent;
+        if (want <= 0) break;
+        const n = native.sendfile(h.fd, inFd, offset + sent, want);
+        if (n === -EAGAIN) {
+          if (t === null) native.wait(h.fd, POLLOUT, -1);
+          continue;
+        }
+        if (n < 0) {
+          // As CPython: a failure before any byte went means sendfile(2)
+          // cannot do it (or the socket is broken): send() takes over, and
+          // reports the socket's error itself.
+          if (sent === 0) return this.#sendfileBySend(inFd, offset, count);
+          raise(n, 'sendfile');
+        }
+        if (n === 0) break; // end of file
+        sent += n;
+      }
+      return sent;
+    } finally {
+      if (sent > 0) native.lseek(inFd, offset + sent, native.SEEK_SET);
+    }
+  }
+
+  /** sendfile() by read and send, for files sendfile(2) cannot read (CPython's _sendfile_use_send). */
+  #sendfileBySend(inFd: number, offset: number, count: number | null): number {
+    const seekable = native.lseek(inFd, 0, native.SEEK_CUR) >= 0;
+    if (offset !== 0 && !seekable) raise(-ESPIPE, 'lseek');
+    const buf = Buffer.allocUnsafe(Math.min(count ?? 8192, 8192));
+    let sent = 0;
+    try {
+      for (;;) {
+        const want = count === null ? buf.length : Math.min(count - sent, buf.length);
+        if (want <= 0) break;
+        let n: number;
+        try {
+          n = fs.readSync(inFd, buf, 0, want, seekable ? offset + sent : null);
+        } catch (err) {
+          throw fsError(err, 'read');
+        }
+        if (n === 0) break; // end of file
+        this.sendall(buf.subarray(0, n));
+        sent += n;
+      }
+      return sent;
+    } finally {
+      if (sent > 0 && seekable) native.lseek(inFd, offset + sent, native.SEEK_SET);
+    }
+  }
+
+  /**
    * Shuts down one or both directions: shutdown(2) with SHUT_RD, SHUT_WR or
    * SHUT_RDWR. After SHUT_WR the peer reads EOF. ENOTCONN (107 on Linux) if
    * not connected, EINVAL for a bad `how`.
@@ -1400,6 +1496,21 @@ function splitCounts(a: unknown, b: unknown, c: unknown): typeof counts {
     }
   }
   return counts;
+}
+
+/** sendfile()'s `file`: an fd, or an object holding one (a FileHandle). */
+function fileFd(file: unknown): number {
+  const fd = typeof file === 'object' && file !== null && 'fd' in file ? (file as { fd: unknown }).fd : file;
+  if (typeof fd !== 'number') {
+    throw v.invalidArgType('file', 'a file descriptor or an object with an fd property (a FileHandle)', file);
+  }
+  return v.size(fd, 'file', INT_MAX);
+}
+
+/** A node:fs error (errno negative, as libuv's) as a SocketError of `syscall`. */
+function fsError(err: unknown, syscall: string): unknown {
+  const errno = (err as { errno?: unknown }).errno;
+  return typeof errno === 'number' ? errnoError(Math.abs(errno), syscall) : err;
 }
 
 function intoLength(view: ArrayBufferView, nbytes: number): number {

@@ -7,6 +7,7 @@
 #include <poll.h>
 #if defined(__linux__)
 #include <sys/epoll.h>
+#include <sys/sendfile.h>
 #endif
 #include <time.h>
 #include <unistd.h>
@@ -229,6 +230,21 @@ ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   // Linux echoes MSG_CMSG_CLOEXEC in msg_flags: report it only if asked for.
   if (r >= 0 && (flags & MSG_CMSG_CLOEXEC) == 0) msg->msg_flags &= ~MSG_CMSG_CLOEXEC;
   return r;
+}
+
+int64_t sendfile(int out_fd, int in_fd, int64_t offset, size_t count) {
+#if defined(__linux__)
+  off_t off = static_cast<off_t>(offset);
+  return retry([&] { return ::sendfile(out_fd, in_fd, &off, count); });
+#else
+  (void)out_fd, (void)in_fd, (void)offset, (void)count;
+  return -ENOSYS;
+#endif
+}
+
+int64_t lseek(int fd, int64_t offset, int whence) {
+  off_t r = ::lseek(fd, static_cast<off_t>(offset), whence);
+  return r == -1 ? -errno : static_cast<int64_t>(r);
 }
 
 int getsockname(int fd, sockaddr_storage* addr, socklen_t* len) {

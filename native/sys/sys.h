@@ -77,6 +77,13 @@ ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 // msg_namelen and msg_controllen are in/out, and reset before an EINTR retry.
 ssize_t recvmsg(int fd, msghdr* msg, int flags);
 
+// sendfile(2): up to `count` bytes of `in_fd` from byte `offset` to the
+// socket `out_fd`, leaving in_fd's file position alone. -ENOSYS where the
+// platform has no such call (lib/ then reads and sends).
+int64_t sendfile(int out_fd, int in_fd, int64_t offset, size_t count);
+// lseek(2): the new position, or -errno (ESPIPE for a pipe or a socket).
+int64_t lseek(int fd, int64_t offset, int whence);
+
 // ---- names and options -----------------------------------------------------
 
 int getsockname(int fd, sockaddr_storage* addr, socklen_t* len);
