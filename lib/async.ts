@@ -284,18 +284,23 @@ export class AsyncIo {
   }
 
   #settle(op: Op<unknown>, r: number): void {
-    if (op.onAbort !== null) op.signal!.removeEventListener('abort', op.onAbort);
-    if (r < 0) op.reject(failure(r, op.syscall, op.where));
-    else {
-      let value: unknown;
+    // The result first: finish() may read what the attempt left in shared
+    // buffers (recvfrom's address), and removeEventListener may run the
+    // caller's code (an overridden method), which could receive too.
+    let value: unknown;
+    let failed = r < 0;
+    let err: unknown = failed ? failure(r, op.syscall, op.where) : undefined;
+    if (!failed) {
       try {
         value = op.finish(r);
-      } catch (err) {
-        op.reject(err);
-        return;
+      } catch (e) {
+        failed = true;
+        err = e;
       }
-      op.resolve(value);
     }
+    if (op.onAbort !== null) op.signal!.removeEventListener('abort', op.onAbort);
+    if (failed) op.reject(err);
+    else op.resolve(value);
   }
 
   #abort(queue: number, op: Op<unknown>): void {

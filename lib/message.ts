@@ -60,33 +60,50 @@ export function CMSG_SPACE(length: number): number {
 
 /** sendmsg()'s `buffers`: any iterable of data, a string sent as UTF-8 (not a string itself). */
 export function sendBuffers(buffers: unknown): ArrayBufferView[] {
-  return v.items(buffers as Iterable<unknown>, 'buffers').map((b, i) => v.data(b, `buffers[${i}]`));
+  return v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => v.data(b, `buffers[${i}]`));
 }
 
 /** recvmsgInto()'s `buffers`: any iterable of writable views. */
 export function intoBuffers(buffers: unknown): ArrayBufferView[] {
-  return v.items(buffers as Iterable<unknown>, 'buffers').map((b, i) => v.writableView(b, `buffers[${i}]`));
+  return v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => v.writableView(b, `buffers[${i}]`));
+}
+
+/** A view's byte length, 0 for one whose getter throws (a detached or out-of-bounds DataView). */
+function byteLengthOf(view: ArrayBufferView): number {
+  try {
+    return view.byteLength;
+  } catch {
+    return 0;
+  }
+}
+
+/** A copy of a view's bytes, taken when the call is made. */
+function copyOf(view: ArrayBufferView): Buffer {
+  const n = byteLengthOf(view);
+  return n === 0 ? Buffer.alloc(0) : Buffer.from(new Uint8Array(view.buffer, view.byteOffset, n));
 }
 
 /**
  * sendmsg()'s `ancdata` as native takes it: level, type and data of each
- * item in a row. The control buffer must fit in a socklen_t.
+ * item in a row, the data copied (an async call that waits sends what was
+ * given, even if the caller's view changes meanwhile). The control buffer
+ * must fit in a socklen_t.
  */
-export function ancillaryOut(ancdata: unknown): Array<number | ArrayBufferView> {
-  const flat: Array<number | ArrayBufferView> = [];
+export function ancillaryOut(ancdata: unknown): Array<number | Buffer> {
+  const flat: Array<number | Buffer> = [];
   let space = 0;
-  v.items(ancdata as Iterable<unknown>, 'ancdata').forEach((item, i) => {
+  v.items(ancdata as Iterable<unknown>, 'ancdata', (item, i) => {
     const name = `ancdata[${i}]`;
     if (!Array.isArray(item) || item.length !== 3) {
       throw v.invalidArgType(name, 'an array of [level, type, data]', item);
     }
-    const [level, type, data] = item as unknown[];
-    v.int32(level, `${name}[0]`);
-    v.int32(type, `${name}[1]`);
-    const view = v.writableView(data, `${name}[2]`);
-    space += view.byteLength > SPACE_MAX ? Infinity : native.cmsgSpace(view.byteLength);
+    const level = v.int32((item as unknown[])[0], `${name}[0]`);
+    const type = v.int32((item as unknown[])[1], `${name}[1]`);
+    const view = v.writableView((item as unknown[])[2], `${name}[2]`);
+    const n = byteLengthOf(view);
+    space += n > SPACE_MAX ? Infinity : native.cmsgSpace(n);
     if (space > INT_MAX) throw v.outOfRange('ancdata', `at most ${INT_MAX} bytes of control data`, space);
-    flat.push(level as number, type as number, view);
+    flat.push(level, type, copyOf(view));
   });
   return flat;
 }
@@ -96,32 +113,40 @@ export function ancillarySize(ancbufsize: unknown): number {
   return v.size(ancbufsize, 'ancbufsize', INT_MAX);
 }
 
-// The rest of the last successful recvmsgOnce()'s result, for received().
-let lastReceived: ReadonlyArray<number | boolean | Buffer> | null = null;
+/** What one recvmsg call got besides the byte count (one per call: never shared). */
+export interface Received {
+  rest: [ancdata: AncillaryItem[], msgFlags: number, address: SocketAddress | null] | null;
+  malformed: boolean;
+}
+
+/** A fresh {@link Received} for one call. */
+export function receiving(): Received {
+  return { rest: null, malformed: false };
+}
 
 /**
  * recvmsg(2) once into `views`: the byte count, or -errno (with EAGAIN as
- * an ordinary value, for the retry loops). On success, received() gives the
- * rest; call it before anything else receives.
+ * an ordinary value, for the retry loops). On success the rest of the
+ * result lands in `got`, decoded at once: the address buffer is shared, and
+ * whatever runs next may receive too.
  */
-export function recvmsgOnce(fd: number, views: ArrayBufferView[], ancbufsize: number, flags: number): number {
+export function recvmsgOnce(got: Received, fd: number, views: ArrayBufferView[], ancbufsize: number, flags: number): number {
   const r = native.recvmsg(fd, views, ancbufsize, flags, addrOut);
   if (typeof r === 'number') return r;
-  lastReceived = r;
+  const ancdata: AncillaryItem[] = [];
+  for (let k = 3; k < r.length; k += 3) ancdata.push([r[k] as number, r[k + 1] as number, r[k + 2] as Buffer]);
+  got.rest = [ancdata, r[1] as number, decodeAddrOut()];
+  got.malformed = r[2] === true;
   return r[0] as number;
 }
 
-/** `[ancdata, msgFlags, address]` of the last successful recvmsgOnce(). */
-export function received(): [AncillaryItem[], number, SocketAddress | null] {
-  const r = lastReceived!;
-  lastReceived = null;
-  if (r[2] === true) {
+/** `[ancdata, msgFlags, address]` of a successful recvmsgOnce() into `got`. */
+export function received(got: Received): [AncillaryItem[], number, SocketAddress | null] {
+  if (got.malformed) {
     // Python's RuntimeWarning; the items are kept, cut to what arrived.
     process.emitWarning('received malformed or improperly-truncated ancillary data', 'RuntimeWarning');
   }
-  const ancdata: AncillaryItem[] = [];
-  for (let k = 3; k < r.length; k += 3) ancdata.push([r[k] as number, r[k + 1] as number, r[k + 2] as Buffer]);
-  return [ancdata, r[1] as number, decodeAddrOut()];
+  return got.rest!;
 }
 
 /**
@@ -158,7 +183,7 @@ function isOptionsObject(x: unknown): boolean {
 
 /** The byte lengths of `views` when an async call is made. */
 export function sizesOf(views: readonly ArrayBufferView[]): number[] {
-  return views.map((view) => view.byteLength);
+  return views.map(byteLengthOf);
 }
 
 /**
@@ -167,20 +192,15 @@ export function sizesOf(views: readonly ArrayBufferView[]): number[] {
  */
 export function checkSizes(views: readonly ArrayBufferView[], sizes: readonly number[]): void {
   for (let i = 0; i < views.length; i++) {
-    if (views[i]!.byteLength !== sizes[i]) {
-      throw v.outOfRange(`buffers[${i}].byteLength`, `${sizes[i]}, its size when the call was made`, views[i]!.byteLength);
-    }
+    const n = byteLengthOf(views[i]!);
+    if (n !== sizes[i]) throw v.outOfRange(`buffers[${i}].byteLength`, `${sizes[i]}, its size when the call was made`, n);
   }
 }
 
 /** The ancillary data of sendFds(): one SCM_RIGHTS item. */
 export function rightsOf(fds: unknown): AncillaryData[] {
-  const list = v.items(fds as Iterable<unknown>, 'fds');
-  const packed = new Int32Array(list.length);
-  list.forEach((fd, i) => {
-    packed[i] = v.int32(fd, `fds[${i}]`);
-  });
-  return [[SOL_SOCKET, SCM_RIGHTS, packed]];
+  const list = v.items(fds as Iterable<unknown>, 'fds', (fd, i) => v.int32(fd, `fds[${i}]`));
+  return [[SOL_SOCKET, SCM_RIGHTS, Int32Array.from(list)]];
 }
 
 /** The ancbufsize that has room for `maxfds` fds, as Python's recv_fds. */

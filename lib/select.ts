@@ -82,9 +82,8 @@ export function select<R extends FileLike, W extends FileLike, X extends FileLik
   const lists: Array<readonly FileLike[]> = [];
   const fdLists = ([rlist, wlist, xlist] as Array<Iterable<FileLike>>).map((given, i) => {
     const name = ['rlist', 'wlist', 'xlist'][i]!;
-    const list = v.items(given, name);
-    lists.push(list);
-    return list.map((x) => {
+    const ats: number[] = [];
+    const list = v.items(given, name, (x) => {
       const fd = fdOf(x, name);
       let at = index.get(fd);
       if (at === undefined) {
@@ -94,8 +93,11 @@ export function select<R extends FileLike, W extends FileLike, X extends FileLik
         events.push(0);
       }
       events[at]! |= wanted[i]!;
-      return at;
+      ats.push(at);
+      return x;
     });
+    lists.push(list);
+    return ats;
   });
   const revents = new Int32Array(fds.length);
   const r = native.poll(Int32Array.from(fds), Int32Array.from(events), revents, fds.length, ms);

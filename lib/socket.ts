@@ -786,7 +786,8 @@ export class Socket {
    * `[level, type, data]` items, such as `[SOL_SOCKET, SCM_RIGHTS,
    * new Int32Array(fds)]` (see also {@link sendFds}); `address` (null or
    * omitted: none) is for an unconnected datagram socket, which otherwise
-   * gives EDESTADDRREQ. Returns the number of bytes sent, which may be less
+   * gives EDESTADDRREQ (UDP) or ENOTCONN (AF_UNIX), as in Python. Returns
+   * the number of bytes sent, which may be less
    * than their total on a stream socket. Same blocking rules as
    * {@link Socket.send}. More than IOV_MAX (1024) buffers give EMSGSIZE, as in
    * Python.
@@ -818,9 +819,9 @@ export class Socket {
     msg.ancillarySize(ancbufsize);
     if (flags !== 0) v.int32(flags, 'flags');
     const buf = recvBuffer(bufsize, flags);
-    const n = this.#recvmsg([buf], ancbufsize, flags);
-    const [ancdata, msgFlags, address] = msg.received();
-    return [shrink(buf, n), ancdata, msgFlags, address];
+    const got = msg.receiving();
+    const n = this.#recvmsg(got, [buf], ancbufsize, flags);
+    return [shrink(buf, n), ...msg.received(got)];
   }
 
   /**
@@ -832,13 +833,14 @@ export class Socket {
     const views = msg.intoBuffers(buffers);
     msg.ancillarySize(ancbufsize);
     if (flags !== 0) v.int32(flags, 'flags');
-    const n = this.#recvmsg(views, ancbufsize, flags);
-    return [n, ...msg.received()];
+    const got = msg.receiving();
+    const n = this.#recvmsg(got, views, ancbufsize, flags);
+    return [n, ...msg.received(got)];
   }
 
-  #recvmsg(views: ArrayBufferView[], ancbufsize: number, flags: number): number {
+  #recvmsg(got: msg.Received, views: ArrayBufferView[], ancbufsize: number, flags: number): number {
     const fd = this.#h.fd;
-    const op = () => msg.recvmsgOnce(fd, views, ancbufsize, flags);
+    const op = () => msg.recvmsgOnce(got, fd, views, ancbufsize, flags);
     const n = op();
     return n >= 0 ? n : this.#retry(n, 'recvmsg', POLLIN, op);
   }
@@ -1247,7 +1249,9 @@ export class Socket {
    * options?)`; the options may follow any of the arguments. A host name in
    * `address` is resolved on the libuv thread pool, keeping the call's place
    * among the writes. A buffer whose size changes while the call waits fails
-   * it with a RangeError before the syscall.
+   * it with a RangeError before the syscall. The ancillary data is copied
+   * when the call is made; fds in it are looked up by the kernel when the
+   * message goes out, so keep them open until the promise settles.
    */
   sendmsgAsync(buffers: Iterable<Data>, options?: AsyncOptions): Promise<number>;
   sendmsgAsync(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData>, options?: AsyncOptions): Promise<number>;
@@ -1304,12 +1308,13 @@ export class Socket {
       const h = this.#h;
       const buf = recvBuffer(bufsize, flags);
       const views = [buf];
+      const got = msg.receiving();
       return this.#aio().run(
         this,
         READ,
         'recvmsg',
-        () => msg.recvmsgOnce(h.fd, views, ancbufsize, f),
-        (n): RecvmsgResult => [shrink(buf, n), ...msg.received()],
+        () => msg.recvmsgOnce(got, h.fd, views, ancbufsize, f),
+        (n): RecvmsgResult => [shrink(buf, n), ...msg.received(got)],
         options,
       );
     } catch (err) {
@@ -1338,15 +1343,16 @@ export class Socket {
       const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
       const h = this.#h;
       const sizes = msg.sizesOf(views);
+      const got = msg.receiving();
       return this.#aio().run(
         this,
         READ,
         'recvmsg',
         () => {
           msg.checkSizes(views, sizes);
-          return msg.recvmsgOnce(h.fd, views, ancbufsize, f);
+          return msg.recvmsgOnce(got, h.fd, views, ancbufsize, f);
         },
-        (n): RecvmsgIntoResult => [n, ...msg.received()],
+        (n): RecvmsgIntoResult => [n, ...msg.received(got)],
         options,
       );
     } catch (err) {

@@ -109,27 +109,39 @@ export function timeout(value: unknown, name = 'timeout'): number | null {
 }
 
 /**
- * An array, or the items of another iterable (CPython takes any iterable);
- * not a string. A malformed iterable (no iterator, a `next` that is not a
- * function, a step that is not an object) is an ERR_INVALID_ARG_TYPE; what
- * the iteration itself throws passes through, as in CPython.
+ * The items of an array or any other iterable (CPython takes any iterable),
+ * not a string, each passed through `each` (which checks or converts it, and
+ * throws for a bad one) as soon as it is read, into a fresh plain array:
+ * never the caller's own array, whose `Symbol.species` would decide what its
+ * `map` and `filter` return, and whose holes they would skip (here a hole is
+ * `undefined`, given to `each` like any item, so a huge sparse array fails
+ * at its first hole). A malformed iterable (no iterator, a `next` that is
+ * not a function, a step that is not an object) is an ERR_INVALID_ARG_TYPE;
+ * what the iteration itself throws passes through, as in CPython.
  */
-export function items<T>(list: Iterable<T>, name: string): readonly T[] {
-  if (Array.isArray(list)) return list;
+export function items<T, U>(list: Iterable<T>, name: string, each: (item: T, index: number) => U): U[] {
+  const out: U[] = [];
+  if (Array.isArray(list)) {
+    for (let i = 0; i < list.length; i++) out.push(each((list as T[])[i]!, i));
+    return out;
+  }
   // A TypedArray's iterator throws once its buffer is detached; its length
   // is 0 then, so it is an empty list.
-  if (ArrayBuffer.isView(list) && !(list instanceof DataView)) return Array.prototype.slice.call(list) as T[];
+  if (ArrayBuffer.isView(list) && !(list instanceof DataView)) {
+    const typed = list as unknown as ArrayLike<T>;
+    for (let i = 0; i < typed.length; i++) out.push(each(typed[i]!, i));
+    return out;
+  }
   const bad = () => invalidArgType(name, 'an array or an iterable object', list);
   const method: unknown = typeof list === 'object' && list !== null ? list[Symbol.iterator] : undefined;
   if (typeof method !== 'function') throw bad();
   const it: unknown = method.call(list);
   const next: unknown = typeof it === 'object' && it !== null ? (it as Partial<Iterator<T>>).next : undefined;
   if (typeof next !== 'function') throw bad();
-  const items: T[] = [];
   for (;;) {
     const step: unknown = next.call(it);
     if (typeof step !== 'object' || step === null) throw bad();
-    if ((step as IteratorResult<T>).done) return items; // any truthy done, as for-of
-    items.push((step as IteratorResult<T>).value);
+    if ((step as IteratorResult<T>).done) return out; // any truthy done, as for-of
+    out.push(each((step as IteratorResult<T>).value, out.length));
   }
 }

@@ -19,22 +19,43 @@ namespace bsdsock {
 namespace {
 
 constexpr size_t kSizeLimit = INT_MAX;  // socklen_t's limit, as CPython's
+// More items than this is an error before any allocation: the kernel takes
+// at most IOV_MAX (1024) buffers, and lib/ never passes more than it was given.
+constexpr uint32_t kMaxItems = 1u << 20;
+
+// The elements of the array at argument i, all read before any of them is
+// looked at: a getter (lib/ passes plain arrays, but this is native's own
+// line of defence) then cannot run JavaScript between one view's lookup and
+// the syscall, to detach or free it.
+std::vector<Napi::Value> Elements(const Napi::CallbackInfo& info, size_t i, const char* what) {
+  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), what);
+  Napi::Array a = info[i].As<Napi::Array>();
+  const uint32_t n = a.Length();
+  if (n > kMaxItems) throw Napi::RangeError::New(info.Env(), "bsdsock: too many items");
+  std::vector<Napi::Value> out;
+  out.reserve(n);
+  for (uint32_t k = 0; k < n; k++) out.push_back(a.Get(k));
+  return out;
+}
 
 // Argument i, an array of ArrayBufferViews, as iovecs over their bytes.
 std::vector<iovec> Iovecs(const Napi::CallbackInfo& info, size_t i) {
-  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "bsdsock: expected an array of buffers");
-  Napi::Array a = info[i].As<Napi::Array>();
-  std::vector<iovec> iov(a.Length());
-  for (uint32_t k = 0; k < iov.size(); k++) {
+  std::vector<Napi::Value> views = Elements(info, i, "bsdsock: expected an array of buffers");
+  std::vector<iovec> iov(views.size());
+  for (size_t k = 0; k < views.size(); k++) {
     uint8_t* data = nullptr;
     size_t len = 0;
-    if (const char* bad = LookupView(info.Env(), a.Get(k), &data, &len))
+    if (const char* bad = LookupView(info.Env(), views[k], &data, &len))
       throw Napi::TypeError::New(info.Env(), bad);
     iov[k].iov_base = data;
     iov[k].iov_len = len;
   }
   return iov;
 }
+
+struct FreeDeleter {
+  void operator()(void* p) const { std::free(p); }
+};
 
 int ItemInt(Napi::Env env, Napi::Value v) {
   if (!v.IsNumber()) throw Napi::TypeError::New(env, "bsdsock: expected a number");
@@ -47,11 +68,10 @@ int ItemInt(Napi::Env env, Napi::Value v) {
 Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int fd = Int(info, 0);
-  std::vector<iovec> iov = Iovecs(info, 1);
-  if (!info[2].IsArray()) throw Napi::TypeError::New(env, "bsdsock: expected an array of ancillary data");
-  Napi::Array items = info[2].As<Napi::Array>();
-  const uint32_t n = items.Length();
+  std::vector<Napi::Value> items = Elements(info, 2, "bsdsock: expected an array of ancillary data");
+  const size_t n = items.size();
   if (n % 3 != 0) throw Napi::TypeError::New(env, "bsdsock: ancillary data comes in threes");
+  std::vector<iovec> iov = Iovecs(info, 1);
   struct Item {
     int level, type;
     uint8_t* data;
@@ -59,19 +79,24 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   };
   std::vector<Item> cmsgs(n / 3);
   size_t space = 0;
-  for (uint32_t k = 0; k < cmsgs.size(); k++) {
+  for (size_t k = 0; k < cmsgs.size(); k++) {
     Item& it = cmsgs[k];
-    it.level = ItemInt(env, items.Get(3 * k));
-    it.type = ItemInt(env, items.Get(3 * k + 1));
-    if (const char* bad = LookupView(env, items.Get(3 * k + 2), &it.data, &it.len))
+    it.level = ItemInt(env, items[3 * k]);
+    it.type = ItemInt(env, items[3 * k + 1]);
+    if (const char* bad = LookupView(env, items[3 * k + 2], &it.data, &it.len))
       throw Napi::TypeError::New(env, bad);
     if (it.len > kSizeLimit - CMSG_SPACE(1) || space + CMSG_SPACE(it.len) > kSizeLimit)
       throw Napi::RangeError::New(env, "bsdsock: too much ancillary data");
     space += CMSG_SPACE(it.len);
   }
-  // Zeroed (the padding goes to the kernel too), and aligned for cmsghdr.
-  std::vector<uint64_t> control((space + sizeof(uint64_t) - 1) / sizeof(uint64_t));
-  unsigned char* base = reinterpret_cast<unsigned char*>(control.data());
+  // Zeroed (the padding goes to the kernel too) and aligned for cmsghdr by
+  // calloc; up to 2 GiB, so running out of memory is ENOMEM, not an abort.
+  std::unique_ptr<unsigned char, FreeDeleter> control;
+  if (space > 0) {
+    control.reset(static_cast<unsigned char*>(std::calloc(space, 1)));
+    if (!control) return Result(env, -ENOMEM);
+  }
+  unsigned char* base = control.get();
   size_t off = 0;
   for (const Item& it : cmsgs) {
     cmsghdr* h = reinterpret_cast<cmsghdr*>(base + off);
@@ -134,10 +159,6 @@ void CloseReceivedFds(const unsigned char* control, size_t len) {
     }
   });
 }
-
-struct FreeDeleter {
-  void operator()(void* p) const { std::free(p); }
-};
 
 // recvmsg(fd, buffers, ancbufsize, flags, addrOut) -> -errno, or
 // [nbytes, msg_flags, malformed, level, type, data, level, type, data, ...].

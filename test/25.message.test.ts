@@ -286,6 +286,46 @@ describe('25 sendmsg, recvmsg and fd passing', () => {
     });
   });
 
+  describe('hostile lists', () => {
+    it('a buffers array is read once, item by item: its Symbol.species and its getters cannot swap what native code gets', () => {
+      const [a, b] = pair();
+      const victim = new Uint8Array(8);
+      const hostile: unknown[] = [];
+      Object.defineProperty(hostile, '1', {
+        get() {
+          structuredClone(victim.buffer, { transfer: [victim.buffer] });
+          return new Uint8Array(0);
+        },
+      });
+      const buffers = [victim, new Uint8Array(0)];
+      Object.defineProperty(buffers, 'constructor', { value: { [Symbol.species]: () => hostile } });
+      a.send('12345678');
+      assert.deepEqual(b.recvmsgInto(buffers), [8, [], 0, null]);
+      assert.equal(Buffer.from(victim).toString(), '12345678');
+      // A getter on the array itself runs while lib/ reads it, before any lookup.
+      const getter = [new Uint8Array(4)];
+      const late = new Uint8Array(4);
+      Object.defineProperty(getter, '1', {
+        get() {
+          structuredClone(late.buffer, { transfer: [late.buffer] });
+          return late;
+        },
+      });
+      a.send('abcd');
+      assert.deepEqual(b.recvmsgInto(getter), [4, [], 0, null]);
+    });
+
+    it('holes are undefined items, refused with the item named, where they used to be skipped', () => {
+      const [a] = pair();
+      // eslint-disable-next-line no-sparse-arrays
+      throwsCode(() => sendFds(a, ['x'], [, ] as unknown as number[]), TypeError, 'ERR_INVALID_ARG_TYPE', /"fds\[0\]"/);
+      throwsCode(() => a.sendmsg(['y'], new Array(1)), TypeError, 'ERR_INVALID_ARG_TYPE', /"ancdata\[0\]"/);
+      // eslint-disable-next-line no-sparse-arrays
+      throwsCode(() => a.sendmsg(['a', , 'b'] as string[]), TypeError, 'ERR_INVALID_ARG_TYPE', /"buffers\[1\]"/);
+      throwsCode(() => a.sendmsg(new Array(2 ** 32 - 1)), TypeError, 'ERR_INVALID_ARG_TYPE', /"buffers\[0\]"/);
+    });
+  });
+
   describe('async', () => {
     it('recvmsgAsync waits for the message and its fds; sendmsgAsync takes options after any argument', async () => {
       const [a, b] = pair();
@@ -317,6 +357,57 @@ describe('25 sendmsg, recvmsg and fd passing', () => {
       const [data, , , from] = await rx.recvmsgAsync(20);
       assert.equal(data.toString(), 'by name');
       assert.deepEqual(from, ['127.0.0.1', (tx.getsockname() as [string, number])[1]]);
+    });
+
+    it('two sockets received in between cannot mix results: code run by the signal sees its own receive', async () => {
+      const [a1, b1] = pair();
+      const [a2, b2] = pair();
+      const signal = new AbortController().signal;
+      let inner: unknown = null;
+      // An overridden removeEventListener runs when b1's call settles.
+      signal.removeEventListener = function (this: AbortSignal, ...args: Parameters<AbortSignal['removeEventListener']>) {
+        inner = b2.recvmsg(10, CMSG_SPACE(4));
+        return AbortSignal.prototype.removeEventListener.apply(this, args);
+      };
+      const first = b1.recvmsgAsync(10, CMSG_SPACE(4), { signal });
+      a2.send('two');
+      sendFds(a1, ['one'], [file('one')]);
+      const [data, ancdata] = await first;
+      assert.equal(data.toString(), 'one');
+      assert.equal(readAll(received([ancdata[0]![2].readInt32LE(0)])[0]!), 'one');
+      assert.deepEqual(inner, [Buffer.from('two'), [], 0, null]);
+    });
+
+    it('ancillary data is copied at the call: an fd array transferred while the call waits is still sent', async () => {
+      const [a, b] = pair();
+      a.setblocking(false);
+      let filled = 0;
+      while (filled < 64 << 20 && a.trySend(Buffer.alloc(65536)) > 0) filled += 65536;
+      const fds = new Int32Array([file('copied')]);
+      const pending = a.sendmsgAsync(['X'], [[SOL_SOCKET, SCM_RIGHTS, fds]]);
+      structuredClone(fds.buffer, { transfer: [fds.buffer] });
+      let got: readonly [Buffer, readonly (readonly [number, number, Buffer])[], number, unknown] | null = null;
+      // Drained without blocking: the pending send needs the event loop.
+      b.setblocking(false);
+      for (let pass = 0; pass < 100000 && got === null; pass++) {
+        const r = b.recvmsgAsync(1 << 20, CMSG_SPACE(4));
+        const [data, anc, flags, from] = await r;
+        if (anc.length > 0) got = [data, anc, flags, from];
+      }
+      assert.ok(got !== null);
+      assert.equal(got[0].at(-1), 0x58); // 'X' ends the message that carried the fd
+      assert.equal(readAll(received([got[1][0]![2].readInt32LE(0)])[0]!), 'copied');
+      assert.equal(await pending, 1);
+    });
+
+    it('a DataView detached while recvmsgIntoAsync waits fails it with ERR_OUT_OF_RANGE', async () => {
+      const [a, b] = pair();
+      const ab = new ArrayBuffer(8);
+      const pending = b.recvmsgIntoAsync([new DataView(ab)]);
+      structuredClone(ab, { transfer: [ab] });
+      a.send('x');
+      await assert.rejects(pending, { name: 'RangeError', code: 'ERR_OUT_OF_RANGE' });
+      assert.equal(b.recv(1).toString(), 'x');
     });
 
     it('an abort rejects and consumes nothing; a buffer detached while waiting fails the call before the syscall', async () => {
