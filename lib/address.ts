@@ -11,7 +11,7 @@
 
 import { Buffer } from 'node:buffer';
 import { native, type GaiFailure, type RawAddrInfo, type RawAddress } from './binding';
-import type { AsyncOptions } from './async';
+import { listenAbort, offAbort, type AsyncOptions } from './async';
 import { AF_INET, AF_INET6, AF_UNIX, EAI_NONAME, EAI_SYSTEM } from './constant-names';
 import { constants } from './constants';
 import { AddressInfoError, errnoError, raise, type ErrorAddress } from './errors';
@@ -206,9 +206,9 @@ export function getaddrinfoRaw(
     // The lookup itself cannot be cancelled once it runs; an abort just
     // stops waiting for it, and its answer is dropped.
     const onAbort = () => reject(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) listenAbort(signal, onAbort);
     native.getaddrinfoAsync(host, service, family, type, proto, flags, (result) => {
-      signal?.removeEventListener('abort', onAbort);
+      if (signal) offAbort(signal, onAbort);
       resolve(result);
     });
   });

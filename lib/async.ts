@@ -24,6 +24,21 @@ import * as v from './validate';
 const { EAGAIN, EBADF } = E;
 const { UV_READABLE, UV_WRITABLE } = native;
 
+// EventTarget's own methods, called on the signal: an AbortSignal whose
+// methods were overridden then runs none of the caller's code (and cannot
+// throw) in the middle of settling a call.
+const { addEventListener, removeEventListener } = EventTarget.prototype;
+
+/** Calls `onAbort` once when `signal` aborts. */
+export function listenAbort(signal: AbortSignal, listener: () => void): void {
+  addEventListener.call(signal, 'abort', listener, { once: true });
+}
+
+/** Undoes {@link listenAbort}. */
+export function offAbort(signal: AbortSignal, listener: () => void): void {
+  removeEventListener.call(signal, 'abort', listener);
+}
+
 /** Options of every async method. */
 export interface AsyncOptions {
   /** Aborting rejects the call with `signal.reason`, if it has not completed yet. */
@@ -222,7 +237,7 @@ export class AsyncIo {
     const signal = op.signal;
     if (signal !== undefined) {
       op.onAbort = () => this.#abort(queue, op);
-      signal.addEventListener('abort', op.onAbort, { once: true });
+      listenAbort(signal, op.onAbort);
     }
     this.#queues[queue].push(op);
     this.#pin = owner;
@@ -279,14 +294,13 @@ export class AsyncIo {
   }
 
   #fail(op: Op<unknown>, err: unknown): void {
-    if (op.onAbort !== null) op.signal!.removeEventListener('abort', op.onAbort);
+    if (op.onAbort !== null) offAbort(op.signal!, op.onAbort);
     op.reject(err);
   }
 
   #settle(op: Op<unknown>, r: number): void {
     // The result first: finish() may read what the attempt left in shared
-    // buffers (recvfrom's address), and removeEventListener may run the
-    // caller's code (an overridden method), which could receive too.
+    // buffers (recvfrom's address).
     let value: unknown;
     let failed = r < 0;
     let err: unknown = failed ? failure(r, op.syscall, op.where) : undefined;
@@ -298,7 +312,7 @@ export class AsyncIo {
         err = e;
       }
     }
-    if (op.onAbort !== null) op.signal!.removeEventListener('abort', op.onAbort);
+    if (op.onAbort !== null) offAbort(op.signal!, op.onAbort);
     if (failed) op.reject(err);
     else op.resolve(value);
   }

@@ -68,19 +68,40 @@ export function intoBuffers(buffers: unknown): ArrayBufferView[] {
   return v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => v.writableView(b, `buffers[${i}]`));
 }
 
-/** A view's byte length, 0 for one whose getter throws (a detached or out-of-bounds DataView). */
-function byteLengthOf(view: ArrayBufferView): number {
-  try {
-    return view.byteLength;
-  } catch {
-    return 0;
+// The built-in getters of views, read once: a view's own `byteLength`,
+// `byteOffset` or `buffer` property (or an overridden prototype) must not
+// decide what is copied or measured.
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const getters = [TypedArrayPrototype, DataView.prototype].map((proto) => {
+  const get = (name: string) => Object.getOwnPropertyDescriptor(proto, name)!.get!;
+  return { buffer: get('buffer'), byteOffset: get('byteOffset'), byteLength: get('byteLength') };
+});
+
+/**
+ * A view's memory as the engine knows it: `[buffer, byteOffset, byteLength]`,
+ * or null for a DataView that is detached or out of bounds (its getters
+ * throw). A detached TypedArray reports a length of 0.
+ */
+function memoryOf(view: ArrayBufferView): [ArrayBufferLike, number, number] | null {
+  for (const g of getters) {
+    try {
+      return [g.buffer.call(view) as ArrayBufferLike, g.byteOffset.call(view) as number, g.byteLength.call(view) as number];
+    } catch {
+      // not this kind of view, or a DataView that cannot be read now
+    }
   }
+  return null;
+}
+
+/** A view's byte length as the engine knows it; 0 when it cannot be read. */
+function byteLengthOf(view: ArrayBufferView): number {
+  return memoryOf(view)?.[2] ?? 0;
 }
 
 /** A copy of a view's bytes, taken when the call is made. */
 function copyOf(view: ArrayBufferView): Buffer {
-  const n = byteLengthOf(view);
-  return n === 0 ? Buffer.alloc(0) : Buffer.from(new Uint8Array(view.buffer, view.byteOffset, n));
+  const m = memoryOf(view);
+  return m === null || m[2] === 0 ? Buffer.alloc(0) : Buffer.from(new Uint8Array(m[0], m[1], m[2]));
 }
 
 /**

@@ -15,7 +15,7 @@ import {
   type InetAddress,
   type SocketAddress,
 } from './address';
-import { asyncOptions, type AsyncOptions } from './async';
+import { asyncOptions, listenAbort, offAbort, type AsyncOptions } from './async';
 import { native, type GaiFailure, type RawAddrInfo } from './binding';
 import { AF_INET, AF_INET6, AF_UNSPEC, EAI_NONAME } from './constant-names';
 import { AddressInfoError, E, SocketError, errnoName, raise } from './errors';
@@ -181,9 +181,9 @@ export async function getnameinfoAsync(
   if (signal?.aborted) throw signal.reason;
   const r = await new Promise<[string, string] | GaiFailure>((resolve, reject) => {
     const onAbort = () => reject(signal!.reason);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) listenAbort(signal, onAbort);
     native.getnameinfoAsync(sa, flags, (result) => {
-      signal?.removeEventListener('abort', onAbort);
+      if (signal) offAbort(signal, onAbort);
       resolve(result);
     });
   });

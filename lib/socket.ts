@@ -846,21 +846,25 @@ export class Socket {
   }
 
   /**
-   * Sends a file until its end (or `count` bytes) from byte `offset`, with
-   * sendfile(2) where it can, as Python's `socket.sendfile`: the bytes go from
-   * the file to the socket in the kernel. `file` is an fd (`fs.openSync`) or
-   * an object holding one (`fs.promises.FileHandle`). Returns the number of
-   * bytes sent; afterwards, even after an error, the file's position is
-   * `offset` plus that number, as in Python. An empty regular file sends
-   * nothing. A file sendfile(2) cannot read (a pipe, a socket) is read and
-   * sent with send() instead, as Python falls back; from a pipe only
-   * `offset` 0 works (ESPIPE otherwise).
+   * Sends a file until its end (or `count` bytes) from byte `offset`, as
+   * Python's `socket.sendfile`: with sendfile(2), the bytes going from the
+   * file to the socket in the kernel; where that fails before the first byte
+   * (or off Linux), by reading the file and sending what it read. `file` is
+   * an fd (`fs.openSync`) or an object holding one (`fs.promises.FileHandle`).
+   * Returns the number of bytes sent. When some were sent, the file's
+   * position is left just past them, also after an error (so the position
+   * tells how far it got); when none were, it is left alone.
+   *
+   * As in Python, a file whose size fstat(2) reports as 0 sends nothing: an
+   * empty file, and also a pipe or a socket (use `recv` and `send` for
+   * those). Offsets stop at 2^53 - 1, the largest exact JavaScript integer.
    *
    * Blocking mode blocks; in timeout mode every wait for room gets the whole
    * timeout (SocketTimeoutError), as in Python.
    *
-   * @throws {TypeError} ERR_INVALID_ARG_VALUE for a socket that is not
-   *   SOCK_STREAM or that is in non-blocking mode (Python: ValueError).
+   * @throws {TypeError} ERR_INVALID_ARG_VALUE for a socket that is not of a
+   *   stream type (SOCK_STREAM, or SOCK_SEQPACKET, which Python's check lets
+   *   through too) or that is in non-blocking mode (Python: ValueError).
    * @throws {RangeError} for a negative `offset`, or a `count` that is not a
    *   positive integer.
    */
@@ -869,19 +873,19 @@ export class Socket {
     v.size(offset, 'offset');
     if (count !== null && v.size(count, 'count') === 0) throw v.outOfRange('count', 'a positive integer', count);
     const h = this.#h;
-    if (h.type !== SOCK_STREAM) throw v.invalidArgValue('this', 'must be a SOCK_STREAM socket', inspect(this));
+    // CPython's test: `self.type & SOCK_STREAM`.
+    if ((h.type & SOCK_STREAM) === 0) throw v.invalidArgValue('this', 'must be a SOCK_STREAM socket', inspect(this));
     if (h.fd < 0) raise(-EBADF, 'sendfile');
-    let stat: fs.Stats;
+    let size: number;
     try {
-      stat = fs.fstatSync(inFd);
+      size = fs.fstatSync(inFd).size;
     } catch (err) {
       throw fsError(err, 'fstat');
     }
-    if (stat.isFile() && stat.size === 0) return 0; // CPython returns before its mode check
+    if (size === 0) return 0; // CPython returns before its mode check
     if (this.#timeout === 0) throw v.invalidArgValue('this', 'must not be in non-blocking mode for sendfile', inspect(this));
-    if (!stat.isFile()) return this.#sendfileBySend(inFd, offset, count);
     // Chunks of at most 1 GiB, as CPython (bpo-38319); count bounds the rest.
-    const block = Math.min(count ?? stat.size, 2 ** 30);
+    const block = Math.min(count ?? size, 2 ** 30);
     const t = this.#timeout;
     let sent = 0;
     try {
@@ -891,7 +895,7 @@ export class Socket {
           if (w < 0) raise(w, 'sendfile');
           if (w === 0) throw new SocketTimeoutError('sendfile');
         }
-        const want = count === null ? block : count - sent;
+        const want = Math.min(count === null ? block : count - sent, Number.MAX_SAFE_INTEGER - offset - sent);
         if (want <= 0) break;
         const n = native.sendfile(h.fd, inFd, offset + sent, want);
         if (n === -EAGAIN) {
@@ -900,8 +904,8 @@ export class Socket {
         }
         if (n < 0) {
           // As CPython: a failure before any byte went means sendfile(2)
-          // cannot do it (or the socket is broken): send() takes over, and
-          // reports the socket's error itself.
+          // cannot do it (or the socket is broken): read and send instead,
+          // which reports the socket's error itself.
           if (sent === 0) return this.#sendfileBySend(inFd, offset, count);
           raise(n, 'sendfile');
         }
@@ -914,7 +918,7 @@ export class Socket {
     }
   }
 
-  /** sendfile() by read and send, for files sendfile(2) cannot read (CPython's _sendfile_use_send). */
+  /** sendfile() by read and send, when sendfile(2) fails (CPython's _sendfile_use_send). */
   #sendfileBySend(inFd: number, offset: number, count: number | null): number {
     const seekable = native.lseek(inFd, 0, native.SEEK_CUR) >= 0;
     if (offset !== 0 && !seekable) raise(-ESPIPE, 'lseek');
@@ -922,7 +926,7 @@ export class Socket {
     let sent = 0;
     try {
       for (;;) {
-        const want = count === null ? buf.length : Math.min(count - sent, buf.length);
+        const want = Math.min(count === null ? buf.length : count - sent, buf.length, Number.MAX_SAFE_INTEGER - offset - sent);
         if (want <= 0) break;
         let n: number;
         try {
@@ -931,8 +935,13 @@ export class Socket {
           throw fsError(err, 'read');
         }
         if (n === 0) break; // end of file
-        this.sendall(buf.subarray(0, n));
-        sent += n;
+        // send(), not sendall(): each partial count is added at once, so an
+        // error (a timeout) leaves the position just past what went.
+        for (let off = 0; off < n; ) {
+          const k = this.send(buf.subarray(off, n));
+          off += k;
+          sent += k;
+        }
       }
       return sent;
     } finally {

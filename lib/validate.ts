@@ -121,15 +121,19 @@ export function timeout(value: unknown, name = 'timeout'): number | null {
  */
 export function items<T, U>(list: Iterable<T>, name: string, each: (item: T, index: number) => U): U[] {
   const out: U[] = [];
+  // The length is read once, as Array.prototype.map does: an item (a getter,
+  // a fileno() method) that appends to the list cannot make this loop endless.
   if (Array.isArray(list)) {
-    for (let i = 0; i < list.length; i++) out.push(each((list as T[])[i]!, i));
+    const n = list.length;
+    for (let i = 0; i < n; i++) out.push(each((list as T[])[i]!, i));
     return out;
   }
   // A TypedArray's iterator throws once its buffer is detached; its length
   // is 0 then, so it is an empty list.
   if (ArrayBuffer.isView(list) && !(list instanceof DataView)) {
     const typed = list as unknown as ArrayLike<T>;
-    for (let i = 0; i < typed.length; i++) out.push(each(typed[i]!, i));
+    const n = typed.length;
+    for (let i = 0; i < n; i++) out.push(each(typed[i]!, i));
     return out;
   }
   const bad = () => invalidArgType(name, 'an array or an iterable object', list);

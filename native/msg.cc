@@ -19,9 +19,15 @@ namespace bsdsock {
 namespace {
 
 constexpr size_t kSizeLimit = INT_MAX;  // socklen_t's limit, as CPython's
-// More items than this is an error before any allocation: the kernel takes
-// at most IOV_MAX (1024) buffers, and lib/ never passes more than it was given.
+// More items than this fail before any allocation, with the errno the kernel
+// gives for too many (it takes at most IOV_MAX, 1024, buffers, and far less
+// ancillary data than this many items).
 constexpr uint32_t kMaxItems = 1u << 20;
+
+// Whether the array at argument i has more than kMaxItems elements.
+bool TooMany(const Napi::CallbackInfo& info, size_t i) {
+  return info[i].IsArray() && info[i].As<Napi::Array>().Length() > kMaxItems;
+}
 
 // The elements of the array at argument i, all read before any of them is
 // looked at: a getter (lib/ passes plain arrays, but this is native's own
@@ -31,7 +37,6 @@ std::vector<Napi::Value> Elements(const Napi::CallbackInfo& info, size_t i, cons
   if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), what);
   Napi::Array a = info[i].As<Napi::Array>();
   const uint32_t n = a.Length();
-  if (n > kMaxItems) throw Napi::RangeError::New(info.Env(), "bsdsock: too many items");
   std::vector<Napi::Value> out;
   out.reserve(n);
   for (uint32_t k = 0; k < n; k++) out.push_back(a.Get(k));
@@ -68,6 +73,8 @@ int ItemInt(Napi::Env env, Napi::Value v) {
 Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int fd = Int(info, 0);
+  if (TooMany(info, 1)) return Result(env, -EMSGSIZE);
+  if (TooMany(info, 2)) return Result(env, -ENOBUFS);
   std::vector<Napi::Value> items = Elements(info, 2, "bsdsock: expected an array of ancillary data");
   const size_t n = items.size();
   if (n % 3 != 0) throw Napi::TypeError::New(env, "bsdsock: ancillary data comes in threes");
@@ -167,6 +174,7 @@ void CloseReceivedFds(const unsigned char* control, size_t len) {
 Napi::Value Recvmsg(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const int fd = Int(info, 0);
+  if (TooMany(info, 1)) return Result(env, -EMSGSIZE);
   std::vector<iovec> iov = Iovecs(info, 1);
   if (!info[2].IsNumber()) throw Napi::TypeError::New(env, "bsdsock: expected a number");
   const double anc = info[2].As<Napi::Number>().DoubleValue();

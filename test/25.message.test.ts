@@ -359,23 +359,21 @@ describe('25 sendmsg, recvmsg and fd passing', () => {
       assert.deepEqual(from, ['127.0.0.1', (tx.getsockname() as [string, number])[1]]);
     });
 
-    it('two sockets received in between cannot mix results: code run by the signal sees its own receive', async () => {
-      const [a1, b1] = pair();
-      const [a2, b2] = pair();
+    it("settling a call runs none of the caller's code: an AbortSignal's own methods are not called", async () => {
+      const [a, b] = pair();
       const signal = new AbortController().signal;
-      let inner: unknown = null;
-      // An overridden removeEventListener runs when b1's call settles.
-      signal.removeEventListener = function (this: AbortSignal, ...args: Parameters<AbortSignal['removeEventListener']>) {
-        inner = b2.recvmsg(10, CMSG_SPACE(4));
-        return AbortSignal.prototype.removeEventListener.apply(this, args);
+      const called: string[] = [];
+      signal.addEventListener = () => called.push('addEventListener');
+      signal.removeEventListener = () => {
+        called.push('removeEventListener');
+        throw new Error('not to be called');
       };
-      const first = b1.recvmsgAsync(10, CMSG_SPACE(4), { signal });
-      a2.send('two');
-      sendFds(a1, ['one'], [file('one')]);
-      const [data, ancdata] = await first;
+      const pending = b.recvmsgAsync(10, CMSG_SPACE(4), { signal });
+      sendFds(a, ['one'], [file('one')]);
+      const [data, ancdata] = await pending;
       assert.equal(data.toString(), 'one');
       assert.equal(readAll(received([ancdata[0]![2].readInt32LE(0)])[0]!), 'one');
-      assert.deepEqual(inner, [Buffer.from('two'), [], 0, null]);
+      assert.deepEqual(called, []);
     });
 
     it('ancillary data is copied at the call: an fd array transferred while the call waits is still sent', async () => {

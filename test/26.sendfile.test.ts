@@ -6,7 +6,7 @@ import assert = require('node:assert/strict');
 import fs = require('node:fs');
 import path = require('node:path');
 
-import { AF_INET, AF_UNIX, SHUT_WR, SOCK_DGRAM, SOCK_STREAM, SocketTimeoutError, socket, socketpair, type Socket } from '../lib';
+import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SocketTimeoutError, socket, socketpair, type Socket } from '../lib';
 import { python, sockets, tempDirs, throwsCode, throwsSocketError } from './helpers';
 
 describe('26 sendfile', () => {
@@ -34,7 +34,19 @@ describe('26 sendfile', () => {
     return fd;
   }
 
-  /** Reads from the file's current position (what file.read() would see). */
+  /** `n` bytes from `s`, as a string. */
+  function recvExactly(s: Socket, n: number): string {
+    const parts: Buffer[] = [];
+    for (let got = 0, pass = 0; got < n && pass < 10000; pass++) {
+      const data = s.recv(n - got);
+      assert.ok(data.length > 0, 'EOF');
+      parts.push(data);
+      got += data.length;
+    }
+    return Buffer.concat(parts).toString();
+  }
+
+  /** Reads from the file's current position (what file.read() would see): up to 100 bytes. */
   function rest(fd: number): string {
     const buf = Buffer.alloc(100);
     return buf.subarray(0, fs.readSync(fd, buf, 0, 100, null)).toString();
@@ -115,14 +127,74 @@ describe('26 sendfile', () => {
     assert.equal(fs.readSync(fd, Buffer.alloc(size), 0, size, null), size - received);
   });
 
-  it('a file sendfile(2) cannot read (a socket here) is read and sent instead, where CPython sends nothing', () => {
+  it('a pipe or a socket has size 0 and sends nothing, as in CPython', () => {
     const [a, b] = pair();
     const [p, q] = pair();
-    p.sendall('through the fallback');
-    p.shutdown(SHUT_WR);
-    assert.equal(a.sendfile(q.fileno()), 20);
-    assert.equal(b.recv(100).toString(), 'through the fallback');
-    throwsSocketError(() => a.sendfile(q.fileno(), 3), 'ESPIPE', 'lseek');
+    p.sendall('stays queued');
+    assert.equal(a.sendfile(q.fileno()), 0);
+    assert.equal(q.recv(100).toString(), 'stays queued');
+    b.setblocking(false);
+    throwsSocketError(() => b.recv(1), 'EAGAIN', 'recv');
+  });
+
+  it('SOCK_SEQPACKET passes the stream check, as CPython\'s `type & SOCK_STREAM` lets it', () => {
+    const [a, b] = socketpair(AF_UNIX, SOCK_SEQPACKET);
+    track(a);
+    track(b).settimeout(10);
+    assert.equal(a.sendfile(open('hello world')), 11);
+    assert.equal(b.recv(100).toString(), 'hello world');
+  });
+
+  /** Sets O_APPEND on `s` (a python3 child shares its open file): sendfile(2) then fails with EINVAL. */
+  async function appendMode(s: Socket): Promise<void> {
+    const child = python('import fcntl, os; fcntl.fcntl(3, fcntl.F_SETFL, fcntl.fcntl(3, fcntl.F_GETFL) | os.O_APPEND)', [], [
+      'ignore',
+      'pipe',
+      'pipe',
+      s.fileno(),
+    ]);
+    assert.equal((await child.exit()).code, 0);
+  }
+
+  it('where sendfile(2) fails (EINVAL here), the file is read and sent from offset, and the position follows', async () => {
+    const [a, b] = pair();
+    await appendMode(a);
+    const text = '0123456789'.repeat(2000); // 20,000 bytes: three reads of 8 KiB
+    const fd = open(text);
+    assert.equal(a.sendfile(fd, 5), 19995);
+    assert.equal(recvExactly(b, 19995), text.slice(5));
+    assert.equal(rest(fd), '');
+    assert.equal(a.sendfile(fd, 3, 4), 4);
+    assert.equal(recvExactly(b, 4), '3456');
+    assert.equal(rest(fd), text.slice(7, 107));
+  });
+
+  it('after a timeout in the fallback, the position is just past what the peer got, partial sends included', async () => {
+    // TCP, whose sends stop part way through a chunk where AF_UNIX's rarely do.
+    const l = track(socket(AF_INET, SOCK_STREAM));
+    l.bind(['127.0.0.1', 0]);
+    l.listen();
+    const a = track(socket(AF_INET, SOCK_STREAM));
+    a.connect(l.getsockname());
+    const [b] = l.accept();
+    track(b);
+    await appendMode(a);
+    const size = 16 << 20;
+    const fd = open(Buffer.alloc(size, 0x62));
+    a.settimeout(0.1);
+    assert.throws(() => a.sendfile(fd), (err: unknown) => err instanceof SocketTimeoutError && err.syscall === 'send');
+    b.settimeout(0.1);
+    let received = 0;
+    for (let pass = 0; pass < 100000; pass++) {
+      try {
+        received += b.recv(1 << 20).length;
+      } catch (err) {
+        if (!(err instanceof SocketTimeoutError)) throw err;
+        break;
+      }
+    }
+    assert.ok(received > 0 && received < size, `received ${received}`);
+    assert.equal(fs.readSync(fd, Buffer.alloc(size), 0, size, null), size - received);
   });
 
   it('a file not open for reading fails with EBADF from the fallback read', () => {
