@@ -52,6 +52,30 @@ describe('26 sendfile', () => {
     return buf.subarray(0, fs.readSync(fd, buf, 0, 100, null)).toString();
   }
 
+  /**
+   * Sends far more than the socket buffers hold from `a` (timeout 0.1 s) to
+   * `b`, which does not read: a SocketTimeoutError from `syscall`. Then the
+   * file position must be exactly past what `b` gets.
+   */
+  function timesOutAt(a: Socket, b: Socket, syscall: string): void {
+    const size = 16 << 20;
+    const fd = open(Buffer.alloc(size, 0x61));
+    a.settimeout(0.1);
+    assert.throws(() => a.sendfile(fd), (err: unknown) => err instanceof SocketTimeoutError && err.syscall === syscall);
+    b.settimeout(0.1);
+    let received = 0;
+    for (let pass = 0; pass < 100000; pass++) {
+      try {
+        received += b.recv(1 << 20).length;
+      } catch (err) {
+        if (!(err instanceof SocketTimeoutError)) throw err;
+        break;
+      }
+    }
+    assert.ok(received > 0 && received < size, `received ${received}`);
+    assert.equal(fs.readSync(fd, Buffer.alloc(size), 0, size, null), size - received);
+  }
+
   it('sends the whole file from offset 0, whatever the position, and leaves the position after the last byte sent', () => {
     const [a, b] = pair();
     const fd = open('abcdef');
@@ -108,23 +132,7 @@ describe('26 sendfile', () => {
 
   it('a timeout applies to each wait for room; the position tells what was sent', () => {
     const [a, b] = pair();
-    const size = 16 << 20; // far more than the socket buffers hold
-    const fd = open(Buffer.alloc(size, 0x61));
-    a.settimeout(0.1);
-    assert.throws(() => a.sendfile(fd), (err: unknown) => err instanceof SocketTimeoutError && err.syscall === 'sendfile');
-    b.settimeout(0.1);
-    let received = 0;
-    for (let pass = 0; pass < 100000; pass++) {
-      try {
-        received += b.recv(1 << 20).length;
-      } catch (err) {
-        if (!(err instanceof SocketTimeoutError)) throw err;
-        break;
-      }
-    }
-    assert.ok(received > 0 && received < size, `received ${received}`);
-    // The file position is exactly past what the peer got.
-    assert.equal(fs.readSync(fd, Buffer.alloc(size), 0, size, null), size - received);
+    timesOutAt(a, b, 'sendfile');
   });
 
   it('a pipe or a socket has size 0 and sends nothing, as in CPython', () => {
@@ -179,22 +187,7 @@ describe('26 sendfile', () => {
     const [b] = l.accept();
     track(b);
     await appendMode(a);
-    const size = 16 << 20;
-    const fd = open(Buffer.alloc(size, 0x62));
-    a.settimeout(0.1);
-    assert.throws(() => a.sendfile(fd), (err: unknown) => err instanceof SocketTimeoutError && err.syscall === 'send');
-    b.settimeout(0.1);
-    let received = 0;
-    for (let pass = 0; pass < 100000; pass++) {
-      try {
-        received += b.recv(1 << 20).length;
-      } catch (err) {
-        if (!(err instanceof SocketTimeoutError)) throw err;
-        break;
-      }
-    }
-    assert.ok(received > 0 && received < size, `received ${received}`);
-    assert.equal(fs.readSync(fd, Buffer.alloc(size), 0, size, null), size - received);
+    timesOutAt(a, b, 'send');
   });
 
   it('a file not open for reading fails with EBADF from the fallback read', () => {
