@@ -11,7 +11,7 @@
 
 import { Buffer } from 'node:buffer';
 import { native, type GaiFailure, type RawAddrInfo, type RawAddress } from './binding';
-import { listenAbort, offAbort, type AsyncOptions } from './async';
+import { abortReason, isAborted, listenAbort, offAbort, type AsyncOptions } from './async';
 import { AF_INET, AF_INET6, AF_UNIX, EAI_NONAME, EAI_SYSTEM } from './constant-names';
 import { constants } from './constants';
 import { AddressInfoError, errnoError, raise, type ErrorAddress } from './errors';
@@ -64,8 +64,8 @@ export function errorWhere(address: unknown): ErrorAddress {
     };
   }
   if (typeof address === 'string') return { address };
-  if (ArrayBuffer.isView(address) && address.byteLength > 0) {
-    const bytes = Buffer.from(address.buffer, address.byteOffset, address.byteLength);
+  if (ArrayBuffer.isView(address) && v.byteLength(address) > 0) {
+    const bytes = v.viewBuffer(address);
     // An abstract AF_UNIX name; a path given as bytes (it holds no NUL); or
     // else the raw sockaddr of another family, which has no text form.
     if (bytes[0] === 0) return { address: `@${bytes.subarray(1).toString('utf8')}` };
@@ -152,7 +152,7 @@ function inetSockaddr(family: number, address: unknown, syscall: string, resolve
 function unixSockaddr(address: unknown, syscall: string): Buffer {
   let path: Uint8Array;
   if (typeof address === 'string') path = Buffer.from(address, 'utf8');
-  else if (ArrayBuffer.isView(address)) path = viewBytes(address);
+  else if (ArrayBuffer.isView(address)) path = v.viewBuffer(address);
   else throw v.invalidArgType('address', 'of type string or an instance of Buffer for AF_UNIX', address);
   // The kernel reads a filesystem path up to its first NUL: anything after it
   // would be dropped without a word. (Abstract names start with NUL and may
@@ -178,16 +178,11 @@ export function toSockaddr(family: number, address: unknown, syscall: string, re
   if (!ArrayBuffer.isView(address)) {
     throw v.invalidArgType('address', 'a raw struct sockaddr (Buffer or TypedArray) for this family', address);
   }
-  if (address.byteLength > native.SOCKADDR_STORAGE_SIZE) {
-    throw v.outOfRange('address.byteLength', `<= ${native.SOCKADDR_STORAGE_SIZE}`, address.byteLength);
+  const length = v.byteLength(address);
+  if (length > native.SOCKADDR_STORAGE_SIZE) {
+    throw v.outOfRange('address.byteLength', `<= ${native.SOCKADDR_STORAGE_SIZE}`, length);
   }
-  return Buffer.from(viewBytes(address));
-}
-
-/** The bytes of any ArrayBufferView; a detached or out-of-bounds view has none. */
-function viewBytes(view: ArrayBufferView): Uint8Array {
-  if (view.byteLength === 0) return new Uint8Array(0);
-  return view instanceof Uint8Array ? view : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  return Buffer.from(v.viewBuffer(address));
 }
 
 /** getaddrinfo(3) on the libuv thread pool; an abort rejects at once with signal.reason. */
@@ -201,11 +196,11 @@ export function getaddrinfoRaw(
   options?: AsyncOptions,
 ): Promise<RawAddrInfo[] | GaiFailure> {
   const signal = options?.signal;
-  if (signal?.aborted) return Promise.reject(signal.reason);
+  if (isAborted(signal)) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
     // The lookup itself cannot be cancelled once it runs; an abort just
     // stops waiting for it, and its answer is dropped.
-    const onAbort = () => reject(signal!.reason);
+    const onAbort = () => reject(abortReason(signal!));
     if (signal) listenAbort(signal, onAbort);
     native.getaddrinfoAsync(host, service, family, type, proto, flags, (result) => {
       if (signal) offAbort(signal, onAbort);
@@ -260,8 +255,12 @@ export class SockaddrCache {
 
 /** A copy of an address that later changes to the caller's object cannot reach. */
 function snapshot(address: unknown): unknown {
-  if (Array.isArray(address)) return address.slice();
-  if (ArrayBuffer.isView(address)) return Uint8Array.from(viewBytes(address));
+  if (Array.isArray(address)) {
+    const copy: unknown[] = []; // not slice(), which the array's Symbol.species decides
+    for (let i = 0, n = address.length; i < n; i++) copy.push((address as unknown[])[i]);
+    return copy;
+  }
+  if (ArrayBuffer.isView(address)) return Uint8Array.from(v.viewBuffer(address));
   return address; // a string
 }
 
@@ -273,7 +272,7 @@ function sameAddress(address: unknown, last: unknown): boolean {
     return true;
   }
   if (ArrayBuffer.isView(address) && last instanceof Uint8Array) {
-    const bytes = viewBytes(address);
+    const bytes = v.viewBuffer(address);
     if (bytes.length !== last.length) return false;
     for (let i = 0; i < bytes.length; i++) if (bytes[i] !== last[i]) return false;
     return true;

@@ -39,6 +39,22 @@ export function offAbort(signal: AbortSignal, listener: () => void): void {
   removeEventListener.call(signal, 'abort', listener);
 }
 
+// AbortSignal's own getters, asked of the signal: its own properties (or an
+// object that only claims to be one) decide nothing.
+const signalGetter = (name: string) => Object.getOwnPropertyDescriptor(AbortSignal.prototype, name)!.get!;
+const abortedGetter = signalGetter('aborted');
+const reasonGetter = signalGetter('reason');
+
+/** Whether `signal` has aborted. */
+export function isAborted(signal: AbortSignal | undefined): signal is AbortSignal {
+  return signal !== undefined && (abortedGetter.call(signal) as boolean);
+}
+
+/** What `signal` aborted with. */
+export function abortReason(signal: AbortSignal): unknown {
+  return reasonGetter.call(signal);
+}
+
 /** Options of every async method. */
 export interface AsyncOptions {
   /** Aborting rejects the call with `signal.reason`, if it has not completed yet. */
@@ -50,15 +66,21 @@ export function isOptions(x: unknown): x is AsyncOptions {
   return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x);
 }
 
-/** Checks `{ signal }`: an AbortSignal or nothing. */
+/**
+ * Checks `{ signal }`: an AbortSignal or nothing. Returns a fresh object
+ * holding the signal read once (a getter cannot give another one later).
+ */
 export function asyncOptions(options: unknown): AsyncOptions | undefined {
   if (options === undefined) return undefined;
   if (!isOptions(options)) throw v.invalidArgType('options', 'of type object', options);
-  const signal = (options as AsyncOptions).signal;
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  const signal: unknown = (options as AsyncOptions).signal;
+  if (signal === undefined) return {};
+  try {
+    abortedGetter.call(signal); // a real AbortSignal, not only one by its prototype
+  } catch {
     throw v.invalidArgType('options.signal', 'an instance of AbortSignal', signal);
   }
-  return options;
+  return { signal: signal as AbortSignal };
 }
 
 /**
@@ -109,6 +131,9 @@ function takeSettlers(resolve: (value: never) => void, reject: (err: unknown) =>
   queuing!.reject = reject;
 }
 function unset(): void {}
+/** Does nothing: the handler of a promise whose outcome no longer matters. */
+function ignore(): void {}
+
 /** The `finish` of a call whose value is the syscall's result (a count). */
 export function identity(r: number): number {
   return r;
@@ -177,7 +202,7 @@ export class AsyncIo {
     where?: ErrorAddress,
   ): Promise<T> {
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (isAborted(signal)) return Promise.reject(abortReason(signal));
     const q = this.#queues[queue];
     if (q.length === 0) {
       // Nothing ahead of it: try now. Most calls end here, without a poller.
@@ -201,10 +226,14 @@ export class AsyncIo {
    */
   runWhen(owner: object, queue: typeof READ | typeof WRITE, syscall: string, ready: Promise<() => number>, options?: AsyncOptions, where?: ErrorAddress): Promise<number> {
     const signal = options?.signal;
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (isAborted(signal)) {
+      ready.catch(ignore); // its outcome no longer matters, and must not go unhandled
+      return Promise.reject(abortReason(signal));
+    }
     const op: Op<unknown> = { attempt: held, finish: identity, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
     const q = this.#queues[queue];
-    const promise = this.#enqueue<number>(owner, queue, op);
+    // Handled before anything else can throw; the handlers run after the
+    // call has joined the queue (a promise's reactions are never synchronous).
     ready.then(
       (attempt) => {
         if (!q.includes(op)) return; // aborted or closed meanwhile
@@ -221,7 +250,7 @@ export class AsyncIo {
         this.#arm();
       },
     );
-    return promise;
+    return this.#enqueue<number>(owner, queue, op);
   }
 
   /** Queues `op` (the settle functions of the promise it returns), pinning `owner`, and arms the poller. */
@@ -322,7 +351,7 @@ export class AsyncIo {
     const i = q.indexOf(op);
     if (i < 0) return; // already settled
     q.splice(i, 1);
-    op.reject(op.signal!.reason);
+    op.reject(abortReason(op.signal!));
     this.#arm();
   }
 

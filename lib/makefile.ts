@@ -479,7 +479,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
     if (this.#binary) {
       if (!ArrayBuffer.isView(data)) throw v.invalidArgType('data', 'a Buffer, TypedArray or DataView in binary mode', data);
       // A detached view has no bytes (and no usable buffer).
-      bytes = data.byteLength === 0 ? Buffer.alloc(0) : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      bytes = v.viewBuffer(data);
       count = bytes.length;
     } else {
       if (typeof data !== 'string') throw v.invalidArgType('data', 'of type string in text mode', data);

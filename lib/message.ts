@@ -68,40 +68,9 @@ export function intoBuffers(buffers: unknown): ArrayBufferView[] {
   return v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => v.writableView(b, `buffers[${i}]`));
 }
 
-// The built-in getters of views, read once: a view's own `byteLength`,
-// `byteOffset` or `buffer` property (or an overridden prototype) must not
-// decide what is copied or measured.
-const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
-const getters = [TypedArrayPrototype, DataView.prototype].map((proto) => {
-  const get = (name: string) => Object.getOwnPropertyDescriptor(proto, name)!.get!;
-  return { buffer: get('buffer'), byteOffset: get('byteOffset'), byteLength: get('byteLength') };
-});
-
-/**
- * A view's memory as the engine knows it: `[buffer, byteOffset, byteLength]`,
- * or null for a DataView that is detached or out of bounds (its getters
- * throw). A detached TypedArray reports a length of 0.
- */
-function memoryOf(view: ArrayBufferView): [ArrayBufferLike, number, number] | null {
-  for (const g of getters) {
-    try {
-      return [g.buffer.call(view) as ArrayBufferLike, g.byteOffset.call(view) as number, g.byteLength.call(view) as number];
-    } catch {
-      // not this kind of view, or a DataView that cannot be read now
-    }
-  }
-  return null;
-}
-
-/** A view's byte length as the engine knows it; 0 when it cannot be read. */
-function byteLengthOf(view: ArrayBufferView): number {
-  return memoryOf(view)?.[2] ?? 0;
-}
-
 /** A copy of a view's bytes, taken when the call is made. */
 function copyOf(view: ArrayBufferView): Buffer {
-  const m = memoryOf(view);
-  return m === null || m[2] === 0 ? Buffer.alloc(0) : Buffer.from(new Uint8Array(m[0], m[1], m[2]));
+  return Buffer.from(v.viewBuffer(view));
 }
 
 /**
@@ -121,7 +90,7 @@ export function ancillaryOut(ancdata: unknown): Array<number | Buffer> {
     const level = v.int32((item as unknown[])[0], `${name}[0]`);
     const type = v.int32((item as unknown[])[1], `${name}[1]`);
     const view = v.writableView((item as unknown[])[2], `${name}[2]`);
-    const n = byteLengthOf(view);
+    const n = v.byteLength(view);
     space += n > SPACE_MAX ? Infinity : native.cmsgSpace(n);
     if (space > INT_MAX) throw v.outOfRange('ancdata', `at most ${INT_MAX} bytes of control data`, space);
     flat.push(level, type, copyOf(view));
@@ -204,7 +173,7 @@ function isOptionsObject(x: unknown): boolean {
 
 /** The byte lengths of `views` when an async call is made. */
 export function sizesOf(views: readonly ArrayBufferView[]): number[] {
-  return views.map(byteLengthOf);
+  return views.map(v.byteLength);
 }
 
 /**
@@ -213,7 +182,7 @@ export function sizesOf(views: readonly ArrayBufferView[]): number[] {
  */
 export function checkSizes(views: readonly ArrayBufferView[], sizes: readonly number[]): void {
   for (let i = 0; i < views.length; i++) {
-    const n = byteLengthOf(views[i]!);
+    const n = v.byteLength(views[i]!);
     if (n !== sizes[i]) throw v.outOfRange(`buffers[${i}].byteLength`, `${sizes[i]}, its size when the call was made`, n);
   }
 }

@@ -15,7 +15,7 @@ import {
   type InetAddress,
   type SocketAddress,
 } from './address';
-import { asyncOptions, listenAbort, offAbort, type AsyncOptions } from './async';
+import { abortReason, asyncOptions, isAborted, listenAbort, offAbort, type AsyncOptions } from './async';
 import { native, type GaiFailure, type RawAddrInfo } from './binding';
 import { AF_INET, AF_INET6, AF_UNSPEC, EAI_NONAME } from './constant-names';
 import { AddressInfoError, E, SocketError, errnoName, raise } from './errors';
@@ -178,9 +178,9 @@ export async function getnameinfoAsync(
   const sa = nameinfoSockaddr(sockaddr);
   v.int32(flags, 'flags');
   const signal = asyncOptions(options)?.signal;
-  if (signal?.aborted) throw signal.reason;
+  if (isAborted(signal)) throw abortReason(signal);
   const r = await new Promise<[string, string] | GaiFailure>((resolve, reject) => {
-    const onAbort = () => reject(signal!.reason);
+    const onAbort = () => reject(abortReason(signal!));
     if (signal) listenAbort(signal, onAbort);
     native.getnameinfoAsync(sa, flags, (result) => {
       if (signal) offAbort(signal, onAbort);
@@ -358,8 +358,9 @@ export function inet_ntop(family: number, packedIp: ArrayBufferView): string {
   if (family !== AF_INET && family !== AF_INET6) {
     throw v.invalidArgValue('family', `must be AF_INET or AF_INET6 (unknown address family ${family})`, family);
   }
-  if (packed.byteLength !== (family === AF_INET ? 4 : 16)) {
-    throw v.invalidArgValue('packedIp', 'has an invalid length of packed IP address string', packed.byteLength);
+  const length = v.byteLength(packed);
+  if (length !== (family === AF_INET ? 4 : 16)) {
+    throw v.invalidArgValue('packedIp', 'has an invalid length of packed IP address string', length);
   }
   const r = native.inetNtop(family, packed);
   if (typeof r === 'number') raise(r, 'inet_ntop');
@@ -386,7 +387,7 @@ export function inet_aton(ipString: string): Buffer {
  */
 export function inet_ntoa(packedIp: ArrayBufferView): string {
   const packed = v.writableView(packedIp, 'packedIp');
-  if (packed.byteLength !== 4) throw osError(E.EINVAL, 'inet_ntoa', 'packed IP wrong length for inet_ntoa');
+  if (v.byteLength(packed) !== 4) throw osError(E.EINVAL, 'inet_ntoa', 'packed IP wrong length for inet_ntoa');
   return native.inetNtop(AF_INET, packed) as string;
 }
 

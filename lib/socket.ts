@@ -31,7 +31,7 @@ import {
   type Address,
   type SocketAddress,
 } from './address';
-import { AsyncIo, READ, WRITE, asyncOptions, identity, isOptions, type AsyncOptions, type Handle } from './async';
+import { AsyncIo, READ, WRITE, abortReason, asyncOptions, identity, isAborted, isOptions, type AsyncOptions, type Handle } from './async';
 import { native } from './binding';
 import * as fast from './fast';
 import { addrOut } from './fast';
@@ -550,7 +550,7 @@ export class Socket {
     } else if (typeof value === 'boolean') {
       r = native.setsockoptInt(fd, level, optname, value ? 1 : 0);
     } else if (ArrayBuffer.isView(value)) {
-      r = native.setsockoptBuf(fd, level, optname, value, 0, value.byteLength);
+      r = native.setsockoptBuf(fd, level, optname, value, 0, v.byteLength(value));
     } else if (value === null) {
       if (optlen === undefined) throw v.invalidArgType('optlen', 'of type number when value is null', optlen);
       r = native.setsockoptNull(fd, level, optname, v.size(optlen, 'optlen', INT_MAX));
@@ -1034,7 +1034,7 @@ export class Socket {
     options = asyncOptions(options);
     const h = this.#h;
     const sockaddr = await toSockaddrAsync(h.family, address, 'connect', options);
-    if (options?.signal?.aborted) throw options.signal.reason;
+    if (isAborted(options?.signal)) throw abortReason(options.signal);
     const r = native.connectNowait(h.fd, sockaddr);
     if (r === 0) return;
     // Only EINPROGRESS means "connecting": anything else failed, EAGAIN
@@ -1166,7 +1166,7 @@ export class Socket {
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       const view = v.data(data);
       const h = this.#h;
-      const len = view.byteLength;
+      const len = v.byteLength(view);
       const f = flags | MSG_DONTWAIT;
       return this.#aio().run(this, WRITE, 'send', () => fast.send(h.fd, view, 0, len, f), identity, options);
     } catch (err) {
@@ -1186,7 +1186,7 @@ export class Socket {
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       const view = v.data(data);
       const h = this.#h;
-      const total = view.byteLength;
+      const total = v.byteLength(view);
       const f = flags | MSG_DONTWAIT;
       let off = 0;
       const attempt = (): number => {
@@ -1237,7 +1237,7 @@ export class Socket {
       // Not an async function: a literal address, the common case, costs no
       // second promise and no second await.
       const h = this.#h;
-      const len = view.byteLength;
+      const len = v.byteLength(view);
       const f = flags | MSG_DONTWAIT;
       if (sockaddr !== null) {
         return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
@@ -1529,11 +1529,10 @@ function fsError(err: unknown, syscall: string): unknown {
 }
 
 function intoLength(view: ArrayBufferView, nbytes: number): number {
-  if (nbytes === 0) return view.byteLength; // the common case, checked cheaply
+  const length = v.byteLength(view);
+  if (nbytes === 0) return length; // the common case, checked cheaply
   v.size(nbytes, 'nbytes');
-  if (nbytes > view.byteLength) {
-    throw v.outOfRange('nbytes', `<= buffer.byteLength (${view.byteLength})`, nbytes);
-  }
+  if (nbytes > length) throw v.outOfRange('nbytes', `<= buffer.byteLength (${length})`, nbytes);
   return nbytes;
 }
 

@@ -4,6 +4,7 @@
 
 import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
+import { isTypedArray } from 'node:util/types';
 
 type Coded<T extends Error> = T & { code: string };
 
@@ -130,13 +131,14 @@ export function items<T, U>(list: Iterable<T>, name: string, each: (item: T, ind
   }
   // A TypedArray's iterator throws once its buffer is detached; its length
   // is 0 then, so it is an empty list.
-  if (ArrayBuffer.isView(list) && !(list instanceof DataView)) {
+  if (isTypedArray(list)) {
     const typed = list as unknown as ArrayLike<T>;
-    const n = typed.length;
+    const n = typedArrayLength.call(typed) as number;
     for (let i = 0; i < n; i++) out.push(each(typed[i]!, i));
     return out;
   }
   const bad = () => invalidArgType(name, 'an array or an iterable object', list);
+  if (ArrayBuffer.isView(list)) throw bad(); // a DataView, whatever its prototype says
   const method: unknown = typeof list === 'object' && list !== null ? list[Symbol.iterator] : undefined;
   if (typeof method !== 'function') throw bad();
   const it: unknown = method.call(list);
@@ -148,4 +150,49 @@ export function items<T, U>(list: Iterable<T>, name: string, each: (item: T, ind
     if ((step as IteratorResult<T>).done) return out; // any truthy done, as for-of
     out.push(each((step as IteratorResult<T>).value, out.length));
   }
+}
+
+// The engine's own view getters, read once: a view's own `byteLength`,
+// `byteOffset` or `buffer` property (or a changed prototype) must not decide
+// what is measured, sent or copied. TypedArrays first: most views are.
+const TypedArrayPrototype = Object.getPrototypeOf(Uint8Array.prototype) as object;
+const viewGetters = [TypedArrayPrototype, DataView.prototype].map((proto) => {
+  const get = (name: string) => Object.getOwnPropertyDescriptor(proto, name)!.get!;
+  return { buffer: get('buffer'), byteOffset: get('byteOffset'), byteLength: get('byteLength') };
+});
+const typedArrayLength = Object.getOwnPropertyDescriptor(TypedArrayPrototype, 'length')!.get!;
+
+/**
+ * A view's memory as the engine knows it: `[buffer, byteOffset, byteLength]`,
+ * or null when it has none to read: a DataView that is detached or out of
+ * bounds (its getters throw), or not a view at all. A detached or
+ * out-of-bounds TypedArray reports a byte length of 0.
+ */
+export function viewMemory(view: ArrayBufferView): [ArrayBufferLike, number, number] | null {
+  for (const g of viewGetters) {
+    try {
+      return [g.buffer.call(view) as ArrayBufferLike, g.byteOffset.call(view) as number, g.byteLength.call(view) as number];
+    } catch {
+      // not this kind of view, or a DataView that cannot be read now
+    }
+  }
+  return null;
+}
+
+/** A view's byte length as the engine knows it (see {@link viewMemory}); 0 when it has none. */
+export function byteLength(view: ArrayBufferView): number {
+  for (const g of viewGetters) {
+    try {
+      return g.byteLength.call(view) as number;
+    } catch {
+      // not this kind of view, or a DataView that cannot be read now
+    }
+  }
+  return 0;
+}
+
+/** A Buffer over a view's bytes, not a copy; empty when it has none. */
+export function viewBuffer(view: ArrayBufferView): Buffer {
+  const m = viewMemory(view);
+  return m === null || m[2] === 0 ? Buffer.alloc(0) : Buffer.from(m[0], m[1], m[2]);
 }

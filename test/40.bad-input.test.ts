@@ -35,6 +35,8 @@ import {
   type Data,
   fromfd,
   getdefaulttimeout,
+  inet_ntop,
+  select,
   setdefaulttimeout,
   socket,
   socketpair,
@@ -850,6 +852,30 @@ describe('40 bad input', () => {
   // ---- views used correctly --------------------------------------------------------
 
   describe('views are byte ranges, not errors', () => {
+    it("a view is measured by the engine, not by its own properties; a detached DataView has no bytes anywhere", async () => {
+      const [a, b] = pair();
+      const detached = () => {
+        const ab = new ArrayBuffer(8);
+        const dv = new DataView(ab);
+        structuredClone(ab, { transfer: [ab] });
+        return dv;
+      };
+      const lying = () => Object.defineProperty(new Uint8Array(4).fill(0x41), 'byteLength', { value: 100 });
+      // Was an uncoded TypeError from DataView.prototype.byteLength.
+      assert.equal(await a.sendAsync(detached()), 0);
+      assert.equal(await b.recvIntoAsync(detached()), 0);
+      throwsSocketError(() => a.setsockopt(SOL_SOCKET, SO_RCVBUF, detached()), 'EINVAL', 'setsockopt');
+      throwsCode(() => inet_ntop(AF_INET, detached()), TypeError, 'ERR_INVALID_ARG_VALUE', /"?packedIp/);
+      const unix = track(socket(AF_UNIX, SOCK_DGRAM));
+      throwsSocketError(() => unix.sendto('x', detached()), 'EINVAL', 'sendto');
+      // A byteLength of 100 on 4 bytes: the limit is 4, and 4 bytes go.
+      outOfRange(() => b.recvInto(lying(), 50), 'nbytes');
+      assert.equal(await a.sendAsync(lying()), 4);
+      assert.equal(b.recv(100).toString(), 'AAAA');
+      // A DataView dressed as a Uint8Array is not a list.
+      throwsCode(() => select(Object.setPrototypeOf(new DataView(new ArrayBuffer(4)), Uint8Array.prototype), [], [], 0), TypeError, 'ERR_INVALID_ARG_TYPE', /"rlist"/);
+    });
+
     it('recvInto a Float64Array counts bytes; nbytes is in bytes', () => {
       const [a, b] = pair();
       a.sendall('0123456789abcdefXYZW');

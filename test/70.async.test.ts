@@ -596,6 +596,53 @@ describe('70 async', function () {
     });
   });
 
+  describe('abort signals asked, not trusted', () => {
+    it('an already-aborted signal with a host name to resolve rejects, and leaves no unhandled rejection behind', async () => {
+      const u = track(socket(AF_INET, SOCK_DGRAM));
+      const unhandled: unknown[] = [];
+      const onUnhandled = (reason: unknown) => unhandled.push(reason);
+      process.on('unhandledRejection', onUnhandled);
+      try {
+        const ac = new AbortController();
+        ac.abort(new Error('early'));
+        await assert.rejects(u.sendtoAsync('x', ['localhost', 9], { signal: ac.signal }), /early/);
+        await assert.rejects(u.sendmsgAsync(['x'], [], 0, ['localhost', 9], { signal: ac.signal }), /early/);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // the lookups finish meanwhile
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+      }
+      assert.deepEqual(unhandled, []);
+    });
+
+    it('an object that only claims to be an AbortSignal is ERR_INVALID_ARG_TYPE', async () => {
+      const [a] = pair();
+      const fake = Object.create(AbortSignal.prototype, { aborted: { value: false }, addEventListener: { value() {} } }) as AbortSignal;
+      await assert.rejects(a.recvAsync(1, { signal: fake }), { code: 'ERR_INVALID_ARG_TYPE', message: /"options\.signal"/ });
+      const u = track(socket(AF_INET, SOCK_DGRAM));
+      await assert.rejects(u.sendtoAsync('x', ['localhost', 9], { signal: fake }), { code: 'ERR_INVALID_ARG_TYPE' });
+    });
+
+    it("a signal's own aborted/reason properties and listener methods are not used", async () => {
+      const [a, b] = pair();
+      const ac = new AbortController();
+      for (const name of ['aborted', 'reason', 'addEventListener', 'removeEventListener']) {
+        Object.defineProperty(ac.signal, name, {
+          get() {
+            throw new Error(`${name} read`);
+          },
+        });
+      }
+      const p = watch(a.recvAsync(100, { signal: ac.signal }));
+      await ticks(2);
+      const reason = new Error('the real reason');
+      ac.abort(reason);
+      assert.equal(await p.error(), reason);
+      b.sendall('kept');
+      assert.deepEqual(await a.recvAsync(100, { signal: ac.signal }).catch((e: unknown) => e), reason);
+      assert.deepEqual(a.recv(100), Buffer.from('kept'));
+    });
+  });
+
   // ---- 5. FIFO -----------------------------------------------------------------
 
   describe('queues', () => {
