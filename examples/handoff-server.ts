@@ -1,16 +1,18 @@
 // Hands connections from one process to another: fd passing (SCM_RIGHTS)
 // over AF_UNIX, the way pre-fork servers and zero-downtime restarts move
 // sockets between processes. The server accepts on TCP and passes each
-// connection to a worker process with sendFds(); the worker takes it with
-// recvFds(), greets the client with its pid, and echoes until EOF. The
-// server keeps no copy: it closes its fd right after the handover.
+// connection to a worker process with sendFds(), the client's address as
+// the message; the worker takes it with recvFds(), greets the client with
+// its pid, and echoes until EOF. The server keeps no copy: it closes its fd
+// right after the handover. The channel is a SOCK_SEQPACKET pair, so that
+// each handover arrives as one message, never run together with the next.
 //
 // Python has the same two calls:
 //
 //   # the server                          # the worker (fd 3: its end of the pair)
 //   conn, addr = s.accept()               channel = socket.socket(fileno=3)
-//   socket.send_fds(channel, [b'c'],      msg, fds, flags, addr = \
-//                   [conn.fileno()])          socket.recv_fds(channel, 1, 1)
+//   socket.send_fds(channel, [text],      msg, fds, flags, addr = \
+//                   [conn.fileno()])          socket.recv_fds(channel, 256, 1)
 //   conn.close()                          conn = socket.socket(fileno=fds[0])
 //
 // Usage: tsx examples/handoff-server.ts [port] [--max-conns N]
@@ -18,13 +20,16 @@
 // The first line printed is `listening 127.0.0.1 <port>`. With --max-conns N
 // the server stops after N handovers and closes its end of the pair; the
 // worker sees EOF there and exits, and the server exits with its status.
+// A client that goes away early costs only its own connection. Should the
+// worker die, the server learns it at its next handover (EPIPE), since its
+// accept() loop blocks the event loop, and stops.
 
 import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 
 import {
   AF_UNIX,
-  SOCK_STREAM,
+  SOCK_SEQPACKET,
   SOL_SOCKET,
   SO_REUSEADDR,
   Socket,
@@ -52,25 +57,26 @@ function worker(): void {
   // Family and type are read from the fd, as socket.socket(fileno=3) does.
   const channel = new Socket(undefined, undefined, undefined, CHANNEL_FD);
   for (;;) {
-    const [data, fds] = recvFds(channel, 1, 1);
+    const [data, fds] = recvFds(channel, 256, 1);
     if (data.length === 0) break; // EOF: the server is done
     if (fds.length !== 1) throw new Error(`expected one fd, got ${fds.length}`);
     const conn = new Socket(undefined, undefined, undefined, fds[0]);
-    say(`worker ${process.pid} took ${show(conn.getpeername())}`);
     try {
+      say(`worker ${process.pid} took ${data.toString()}`);
       conn.sendall(`worker ${process.pid}\n`);
       for (let chunk; (chunk = conn.recv(1024)).length > 0; ) conn.sendall(chunk);
     } catch (err) {
       if (!(err instanceof SocketError)) throw err;
       say(`worker error: ${err.message}`); // the client went away abruptly
+    } finally {
+      conn.close();
     }
-    conn.close();
   }
   channel.close();
 }
 
 function server(port: number, maxConns: number): void {
-  const [mine, theirs] = socketpair(AF_UNIX, SOCK_STREAM);
+  const [mine, theirs] = socketpair(AF_UNIX, SOCK_SEQPACKET);
   // The worker is this script again; its fd 3 is `theirs` (spawn clears
   // close-on-exec on the fds it hands to the child).
   const child = spawn(process.execPath, [...process.execArgv, __filename, '--worker'], {
@@ -90,8 +96,7 @@ function server(port: number, maxConns: number): void {
   for (let served = 0; served < maxConns; served++) {
     const [conn, addr] = s.accept();
     try {
-      // One byte of data goes with the fd: a stream needs some to carry it.
-      sendFds(mine, ['c'], [conn.fileno()]);
+      sendFds(mine, [show(addr)], [conn.fileno()]);
     } catch (err) {
       if (!(err instanceof SocketError)) throw err;
       say(`handover failed: ${err.message}`); // the worker is gone (EPIPE)
