@@ -224,8 +224,8 @@ function socketArg(sock: unknown): MessageSocket {
 
 /**
  * Sends `fds` over an AF_UNIX socket with `buffers` as the data (at least
- * one byte of it on a stream socket, or the peer may not see the fds): one
- * sendmsg(2) with a SCM_RIGHTS item, as Python's `socket.send_fds`. Unlike
+ * one byte of it on a stream socket, where a message of no bytes carries no
+ * fds): one sendmsg(2) with a SCM_RIGHTS item, as Python's `socket.send_fds`. Unlike
  * Python's, `flags` and `address` are honoured. Returns the bytes sent. The
  * fds stay open here; the peer gets its own copies.
  */
@@ -242,8 +242,8 @@ export function sendFds(
 /**
  * Receives up to `bufsize` bytes and up to `maxfds` fds: recvmsg(2), as
  * Python's `socket.recv_fds` (which ignores `flags`; this does not).
- * Returns `[data, fds, msgFlags, address]`. The fds are new, close-on-exec,
- * and the caller's to close (wrap one with `new Socket(undefined, undefined,
+ * Returns `[data, fds, msgFlags, address]`. The fds are new, close-on-exec
+ * on Linux, and the caller's to close (wrap one with `new Socket(undefined, undefined,
  * undefined, fd)`, or close it with `fs.closeSync`). Fds beyond `maxfds` are
  * closed by the kernel, which sets MSG_CTRUNC in `msgFlags`.
  */

@@ -810,8 +810,9 @@ export class Socket {
    * `ancbufsize` with {@link CMSG_SPACE}), `msgFlags` holds MSG_TRUNC or
    * MSG_CTRUNC when the data or the ancillary data did not fit, and
    * `address` is the sender's, as {@link Socket.recvfrom} gives it. Fds
-   * received with SCM_RIGHTS are new, close-on-exec (unlike Python's), and
-   * the caller's to close (see {@link recvFds}). Same blocking rules as
+   * received with SCM_RIGHTS are new, the caller's to close (see
+   * {@link recvFds}), and close-on-exec on Linux (MSG_CMSG_CLOEXEC), unlike
+   * Python's. Same blocking rules as
    * {@link Socket.recv}; `recvmsg(0)` does make the call.
    */
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {

@@ -24,9 +24,10 @@ import {
   sendFds,
   socket,
   socketpair,
+  type AncillaryItem,
   type Socket,
 } from '../lib';
-import { O_CLOEXEC, fdFlags, fdIsOpen, python, sockets, tempDirs, throwsCode, throwsSocketError } from './helpers';
+import { O_CLOEXEC, fdFlags, fdIsOpen, python, sockets, tempDirs, throwsCode, throwsSocketError, ticks } from './helpers';
 
 describe('25 sendmsg, recvmsg and fd passing', () => {
   const track = sockets();
@@ -116,7 +117,10 @@ describe('25 sendmsg, recvmsg and fd passing', () => {
       throwsCode(() => b.recvmsg(1, 2 ** 31), RangeError, 'ERR_OUT_OF_RANGE', /"ancbufsize"/);
       throwsCode(() => b.recvmsg(1, 0, 1.5), RangeError, 'ERR_OUT_OF_RANGE', /"flags"/);
       a.send('z');
+      const rss = process.resourceUsage().maxRSS; // KiB
       assert.deepEqual(b.recvmsg(1, 2 ** 31 - 1), [Buffer.from('z'), [], 0, null]);
+      const grew = process.resourceUsage().maxRSS - rss;
+      assert.ok(grew < 100 * 1024, `maxRSS grew by ${grew} KiB`); // a zeroed buffer would be 2 GiB
       a.send('y');
       assert.deepEqual(b.recvmsg(1, 0), [Buffer.from('y'), [], 0, null]);
     });
@@ -133,6 +137,34 @@ describe('25 sendmsg, recvmsg and fd passing', () => {
       c.send('xy');
       assert.deepEqual(d.recvmsg(0), [Buffer.alloc(0), [], MSG_TRUNC, null]);
       assert.throws(() => d.recv(10), SocketTimeoutError);
+    });
+
+    it('in timeout mode, sync recvmsg waits for data and sendmsg waits for room', async () => {
+      const [a, b] = pair();
+      // Data that comes 0.2 s later, from a python3 child holding a's end.
+      const late = python('import socket, time; s = socket.socket(fileno=3); s.settimeout(10); time.sleep(0.2); s.sendmsg([b"la", b"te"]); s.detach()', [], ['ignore', 'pipe', 'pipe', a.fileno()]);
+      assert.deepEqual(b.recvmsg(10), [Buffer.from('late'), [], 0, null]);
+      assert.equal((await late.exit()).code, 0);
+      // A full buffer that a child holding b's end drains 0.2 s later.
+      a.setblocking(false);
+      let queued = 0;
+      for (let n = 0; queued < 64 << 20 && (n = a.trySend(Buffer.alloc(65536))) > 0; ) queued += n;
+      a.settimeout(10);
+      const drain = python(
+        [
+          'import socket, time',
+          's = socket.socket(fileno=3); s.settimeout(10); time.sleep(0.2); n = 0',
+          'while True:',
+          '    d = s.recv(1 << 20); n += len(d)',
+          '    if d.endswith(b"END"): break',
+          'print(n); s.detach()',
+        ].join('\n'),
+        [],
+        ['ignore', 'pipe', 'pipe', b.fileno()],
+      );
+      assert.equal(a.sendmsg(['E', 'ND']), 3);
+      const r = await drain.exit();
+      assert.equal(r.stdout.trim(), String(queued + 3), r.stderr);
     });
 
     it('recvmsg follows the socket mode: EAGAIN, timeout, EBADF once closed', () => {
@@ -384,18 +416,32 @@ describe('25 sendmsg, recvmsg and fd passing', () => {
       const fds = new Int32Array([file('copied')]);
       const pending = a.sendmsgAsync(['X'], [[SOL_SOCKET, SCM_RIGHTS, fds]]);
       structuredClone(fds.buffer, { transfer: [fds.buffer] });
-      let got: readonly [Buffer, readonly (readonly [number, number, Buffer])[], number, unknown] | null = null;
-      // Drained without blocking: the pending send needs the event loop.
+      // Drained without blocking (the pending send needs the event loop),
+      // until EAGAIN once the send has settled: a bounded loop that fails by
+      // its assertion, not by the test's timeout.
       b.setblocking(false);
-      for (let pass = 0; pass < 100000 && got === null; pass++) {
-        const r = b.recvmsgAsync(1 << 20, CMSG_SPACE(4));
-        const [data, anc, flags, from] = await r;
-        if (anc.length > 0) got = [data, anc, flags, from];
+      let settled = false;
+      const done = () => {
+        settled = true;
+      };
+      pending.then(done, done);
+      const items: AncillaryItem[] = [];
+      let tail = 0;
+      for (let pass = 0; pass < 100000; pass++) {
+        try {
+          const [data, ancdata] = b.recvmsg(1 << 20, CMSG_SPACE(4));
+          items.push(...ancdata);
+          tail = data.at(-1) ?? tail;
+        } catch (err) {
+          if ((err as { code?: unknown }).code !== 'EAGAIN') throw err;
+          if (settled) break;
+          await ticks(1);
+        }
       }
-      assert.ok(got !== null);
-      assert.equal(got[0].at(-1), 0x58); // 'X' ends the message that carried the fd
-      assert.equal(readAll(received([got[1][0]![2].readInt32LE(0)])[0]!), 'copied');
       assert.equal(await pending, 1);
+      assert.equal(tail, 0x58); // 'X' ends the stream
+      assert.equal(items.length, 1);
+      assert.equal(readAll(received([items[0]![2].readInt32LE(0)])[0]!), 'copied');
     });
 
     it('a DataView detached while recvmsgIntoAsync waits fails it with ERR_OUT_OF_RANGE', async () => {

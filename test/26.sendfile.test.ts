@@ -7,7 +7,9 @@ import fs = require('node:fs');
 import path = require('node:path');
 
 import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SocketTimeoutError, socket, socketpair, type Socket } from '../lib';
-import { python, sockets, tempDirs, throwsCode, throwsSocketError } from './helpers';
+import { fdFlags, python, sockets, tempDirs, throwsCode, throwsSocketError } from './helpers';
+
+const O_APPEND = 0o2000; // Linux's value, as /proc/self/fdinfo shows it
 
 describe('26 sendfile', () => {
   const track = sockets();
@@ -162,6 +164,7 @@ describe('26 sendfile', () => {
       s.fileno(),
     ]);
     assert.equal((await child.exit()).code, 0);
+    assert.equal(fdFlags(s.fileno()) & O_APPEND, O_APPEND);
   }
 
   it('where sendfile(2) fails (EINVAL here), the file is read and sent from offset, and the position follows', async () => {
