@@ -109,6 +109,8 @@ export interface Native {
   // sendfile (native/sendfile.cc)
   /** sendfile(2) of up to `count` bytes of `inFd` from `offset`: bytes sent, or -errno (-ENOSYS: not on this platform). */
   sendfile(outFd: number, inFd: number, offset: number, count: number): number;
+  /** sendfile() that never blocks, even on a blocking socket. */
+  sendfileNowait(outFd: number, inFd: number, offset: number, count: number): number;
   /** lseek(2): the new position, or -errno. */
   lseek(fd: number, offset: number, whence: number): number;
   readonly SEEK_SET: number;

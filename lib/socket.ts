@@ -870,19 +870,8 @@ export class Socket {
    *   positive integer.
    */
   sendfile(file: number | { readonly fd: number }, offset = 0, count: number | null = null): number {
-    const inFd = fileFd(file);
-    v.size(offset, 'offset');
-    if (count !== null && v.size(count, 'count') === 0) throw v.outOfRange('count', 'a positive integer', count);
+    const { inFd, size } = this.#sendfileArgs(file, offset, count);
     const h = this.#h;
-    // CPython's test: `self.type & SOCK_STREAM`.
-    if ((h.type & SOCK_STREAM) === 0) throw v.invalidArgValue('this', 'must be a SOCK_STREAM socket', inspect(this));
-    if (h.fd < 0) raise(-EBADF, 'sendfile');
-    let size: number;
-    try {
-      size = fs.fstatSync(inFd).size;
-    } catch (err) {
-      throw fsError(err, 'fstat');
-    }
     if (size === 0) return 0; // CPython returns before its mode check
     if (this.#timeout === 0) throw v.invalidArgValue('this', 'must not be in non-blocking mode for sendfile', inspect(this));
     // Chunks of at most 1 GiB, as CPython (bpo-38319); count bounds the rest.
@@ -916,6 +905,27 @@ export class Socket {
       return sent;
     } finally {
       if (sent > 0) native.lseek(inFd, offset + sent, native.SEEK_SET);
+    }
+  }
+
+  /**
+   * sendfile()'s checks, shared with sendfileAsync: the file's fd, and its
+   * size as fstat(2) reports it. An aborted `signal` wins over the socket's
+   * state, as in every async call, but not over bad arguments.
+   */
+  #sendfileArgs(file: unknown, offset: unknown, count: unknown, signal?: AbortSignal): { inFd: number; size: number } {
+    const inFd = fileFd(file);
+    v.size(offset, 'offset');
+    if (count !== null && v.size(count, 'count') === 0) throw v.outOfRange('count', 'a positive integer', count);
+    if (isAborted(signal)) throw abortReason(signal);
+    const h = this.#h;
+    // CPython's test: `self.type & SOCK_STREAM`.
+    if ((h.type & SOCK_STREAM) === 0) throw v.invalidArgValue('this', 'must be a SOCK_STREAM socket', inspect(this));
+    if (h.fd < 0) raise(-EBADF, 'sendfile');
+    try {
+      return { inFd, size: fs.fstatSync(inFd).size };
+    } catch (err) {
+      throw fsError(err, 'fstat');
     }
   }
 
@@ -1365,6 +1375,82 @@ export class Socket {
         (n): RecvmsgIntoResult => [n, ...msg.received(got)],
         options,
       );
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /**
+   * {@link Socket.sendfile} without blocking the event loop, as asyncio's
+   * `loop.sock_sendfile`: sendfile(2) made non-blocking whatever the socket's
+   * mode, waiting for room between chunks. Resolves with the number of bytes
+   * sent. Where sendfile(2) fails before the first byte, the file is read
+   * (a chunk at a time, with blocking reads, as a regular file's are) and
+   * sent. The file's position ends just past what was sent, also after an
+   * error or an abort. Called as `sendfileAsync(file, offset?, count?,
+   * options?)`; the options may follow any of the arguments.
+   */
+  sendfileAsync(file: number | { readonly fd: number }, options?: AsyncOptions): Promise<number>;
+  sendfileAsync(file: number | { readonly fd: number }, offset: number, options?: AsyncOptions): Promise<number>;
+  sendfileAsync(file: number | { readonly fd: number }, offset: number, count: number | null, options?: AsyncOptions): Promise<number>;
+  sendfileAsync(file: number | { readonly fd: number }, ...rest: unknown[]): Promise<number> {
+    try {
+      const [offset = 0, count = null, options] = msg.withOptions(rest, 2) as [number | undefined, number | null | undefined, AsyncOptions | undefined];
+      const { inFd, size } = this.#sendfileArgs(file, offset, count, options?.signal);
+      if (size === 0) return Promise.resolve(0); // as the sync form, as CPython
+      const h = this.#h;
+      const block = Math.min(count ?? size, 2 ** 30);
+      const left = () => Math.min(count === null ? block : count - sent, Number.MAX_SAFE_INTEGER - offset - sent);
+      let sent = 0;
+      // After a sendfile(2) failure before the first byte: read and send,
+      // keeping a chunk read but not yet sent across waits.
+      let fallback: { buf: Buffer; chunk: Buffer } | null = null;
+      const attempt = (): number => {
+        for (;;) {
+          if (fallback === null) {
+            const want = left();
+            if (want <= 0) return sent;
+            const n = native.sendfileNowait(h.fd, inFd, offset + sent, want);
+            if (n === -EAGAIN) return n;
+            if (n < 0 && sent === 0) {
+              const buf = Buffer.allocUnsafe(Math.min(count ?? 8192, 8192));
+              fallback = { buf, chunk: buf.subarray(0, 0) };
+              continue;
+            }
+            if (n <= 0) return n < 0 ? n : sent; // an error, or the end of the file
+            sent += n;
+            continue;
+          }
+          if (fallback.chunk.length === 0) {
+            const want = Math.min(left(), fallback.buf.length);
+            if (want <= 0) return sent;
+            let n: number;
+            try {
+              n = fs.readSync(inFd, fallback.buf, 0, want, offset + sent);
+            } catch (err) {
+              throw fsError(err, 'read');
+            }
+            if (n === 0) return sent; // the end of the file
+            fallback.chunk = fallback.buf.subarray(0, n);
+          }
+          const k = fast.send(h.fd, fallback.chunk, 0, fallback.chunk.length, MSG_DONTWAIT);
+          if (k < 0) return k;
+          fallback.chunk = fallback.chunk.subarray(k);
+          sent += k;
+        }
+      };
+      const seek = () => {
+        if (sent > 0) native.lseek(inFd, offset + sent, native.SEEK_SET);
+      };
+      return this.#aio()
+        .run(this, WRITE, 'sendfile', attempt, (): number => {
+          seek();
+          return sent;
+        }, options)
+        .catch((err: unknown) => {
+          seek();
+          throw err;
+        });
     } catch (err) {
       return Promise.reject(err);
     }

@@ -28,6 +28,12 @@ Napi::Value Sendfile(const Napi::CallbackInfo& info) {
                                                               static_cast<size_t>(Offset(info, 3)))));
 }
 
+// sendfileNowait(outFd, inFd, offset, count) -> bytes sent; never blocks
+Napi::Value SendfileNowait(const Napi::CallbackInfo& info) {
+  return Result(info.Env(), static_cast<double>(sys::sendfile_nowait(Int(info, 0), Int(info, 1), Offset(info, 2),
+                                                                     static_cast<size_t>(Offset(info, 3)))));
+}
+
 // lseek(fd, offset, whence) -> the new position
 Napi::Value Lseek(const Napi::CallbackInfo& info) {
   return Result(info.Env(), static_cast<double>(sys::lseek(Int(info, 0), Offset(info, 1), Int(info, 2))));
@@ -37,6 +43,7 @@ Napi::Value Lseek(const Napi::CallbackInfo& info) {
 
 void InitSendfile(Napi::Env env, Napi::Object exports) {
   exports.Set("sendfile", Napi::Function::New(env, Sendfile, "sendfile"));
+  exports.Set("sendfileNowait", Napi::Function::New(env, SendfileNowait, "sendfileNowait"));
   exports.Set("lseek", Napi::Function::New(env, Lseek, "lseek"));
   exports.Set("SEEK_SET", Napi::Number::New(env, SEEK_SET));
   exports.Set("SEEK_CUR", Napi::Number::New(env, SEEK_CUR));

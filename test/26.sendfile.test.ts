@@ -198,6 +198,64 @@ describe('26 sendfile', () => {
     throwsSocketError(() => a.sendfile(open('abc', 'a')), 'EBADF', 'read');
   });
 
+  describe('sendfileAsync', () => {
+    /** Everything `b` receives, with the async methods, until `n` bytes came. */
+    async function received(b: Socket, n: number): Promise<number> {
+      let got = 0;
+      for (let pass = 0; got < n && pass < 100000; pass++) {
+        const data = await b.recvAsync(1 << 20);
+        assert.ok(data.length > 0, 'EOF');
+        got += data.length;
+      }
+      return got;
+    }
+
+    for (const route of ['sendfile(2)', 'the read+send fallback']) {
+      it(`over ${route}: a blocking socket never blocks the loop; the position ends past what was sent, after an abort too`, async () => {
+        const [a, b] = socketpair(AF_UNIX, SOCK_STREAM); // blocking, both
+        track(a);
+        track(b);
+        if (route !== 'sendfile(2)') await appendMode(a);
+        const size = 8 << 20; // far more than the socket buffers hold
+        const fd = open(Buffer.alloc(size, 0x63));
+        const pending = a.sendfileAsync(fd, 1000);
+        assert.equal(await received(b, size - 1000), size - 1000);
+        assert.equal(await pending, size - 1000);
+        assert.equal(rest(fd), '');
+        // Aborted while waiting for room: what went is what the peer gets.
+        const ac = new AbortController();
+        const aborted = a.sendfileAsync(fd, 0, null, { signal: ac.signal });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        ac.abort(new Error('stop'));
+        await assert.rejects(aborted, /stop/);
+        b.setblocking(false);
+        let drained = 0;
+        for (let n = 0, pass = 0; pass < 10000 && (n = b.tryRecvInto(Buffer.alloc(1 << 20))) > 0; pass++) drained += n;
+        assert.ok(drained > 0 && drained < size, `drained ${drained}`);
+        assert.equal(fs.readSync(fd, Buffer.alloc(size), 0, size, null), size - drained);
+      });
+    }
+
+    it('checks what the sync form checks, rejecting; a size-0 file resolves 0; options may come after any argument', async () => {
+      const [a, b] = pair();
+      await assert.rejects(a.sendfileAsync(open('abc'), -1), { code: 'ERR_OUT_OF_RANGE' });
+      await assert.rejects(a.sendfileAsync(open('abc'), 0, 0), { code: 'ERR_OUT_OF_RANGE' });
+      await assert.rejects(a.sendfileAsync('3' as unknown as number), { code: 'ERR_INVALID_ARG_TYPE' });
+      const udp = track(socket(AF_INET, SOCK_DGRAM));
+      await assert.rejects(udp.sendfileAsync(open('abc')), { code: 'ERR_INVALID_ARG_VALUE' });
+      assert.equal(await a.sendfileAsync(open('')), 0);
+      assert.equal(await a.sendfileAsync(open('abcdef'), {}), 6);
+      assert.equal(await a.sendfileAsync(open('abcdef'), 4, {}), 2);
+      assert.equal(await a.sendfileAsync(open('abcdef'), 1, 2, {}), 2);
+      assert.equal(b.recv(100).toString(), 'abcdefefbc');
+      a.setblocking(false); // the sync form refuses this mode; the async form does not care
+      assert.equal(await a.sendfileAsync(open('xyz')), 3);
+      assert.equal(b.recv(100).toString(), 'xyz');
+      a.close();
+      await assert.rejects(a.sendfileAsync(open('abc')), { code: 'EBADF', syscall: 'sendfile' });
+    });
+  });
+
   it('CPython receives what sendfile sends, byte for byte', async () => {
     const l = track(socket(AF_INET, SOCK_STREAM));
     l.bind(['127.0.0.1', 0]);

@@ -132,12 +132,12 @@ namespace {
 // Runs `call` with O_NONBLOCK set on `fd`, restoring the flags afterwards
 // with errno preserved. A fd that is already non-blocking costs one fcntl.
 template <typename Call>
-int nonblocking_call(int fd, Call call) {
+auto nonblocking_call(int fd, Call call) -> decltype(call()) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags == -1) return -errno;
   if (flags & O_NONBLOCK) return call();
   if (::fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) return -errno;
-  int r = call();
+  auto r = call();
   ::fcntl(fd, F_SETFL, flags);
   return r;
 }
@@ -240,6 +240,10 @@ int64_t sendfile(int out_fd, int in_fd, int64_t offset, size_t count) {
   (void)out_fd, (void)in_fd, (void)offset, (void)count;
   return -ENOSYS;
 #endif
+}
+
+int64_t sendfile_nowait(int out_fd, int in_fd, int64_t offset, size_t count) {
+  return nonblocking_call(out_fd, [&] { return sendfile(out_fd, in_fd, offset, count); });
 }
 
 int64_t lseek(int fd, int64_t offset, int whence) {

@@ -81,6 +81,8 @@ ssize_t recvmsg(int fd, msghdr* msg, int flags);
 // socket `out_fd`, leaving in_fd's file position alone. -ENOSYS where the
 // platform has no such call (lib/ then reads and sends).
 int64_t sendfile(int out_fd, int in_fd, int64_t offset, size_t count);
+// sendfile() that never blocks, even on a blocking socket (async methods).
+int64_t sendfile_nowait(int out_fd, int in_fd, int64_t offset, size_t count);
 // lseek(2): the new position, or -errno (ESPIPE for a pipe or a socket).
 int64_t lseek(int fd, int64_t offset, int whence);
 
