@@ -1399,17 +1399,21 @@ export class Socket {
       const { inFd, size } = this.#sendfileArgs(file, offset, count, options?.signal);
       if (size === 0) return Promise.resolve(0); // as the sync form, as CPython
       const h = this.#h;
-      const block = Math.min(count ?? size, 2 ** 30);
-      const left = () => Math.min(count === null ? block : count - sent, Number.MAX_SAFE_INTEGER - offset - sent);
+      // Each turn of the loop moves at most TURN_BYTES, in sendfile(2) calls
+      // of at most CHUNK_BYTES, then yields (-EAGAIN: the socket is still
+      // writable, so the poller brings the call back next turn), as asyncio
+      // yields after each os.sendfile: a peer that keeps up must not hold the
+      // event loop for the whole file.
+      const left = () => Math.min(count === null ? Infinity : count - sent, Number.MAX_SAFE_INTEGER - offset - sent);
       let sent = 0;
       // After a sendfile(2) failure before the first byte: read and send,
       // keeping a chunk read but not yet sent across waits.
       let fallback: { buf: Buffer; chunk: Buffer } | null = null;
-      const attempt = (): number => {
+      const step = (budget: number): number => {
         for (;;) {
           if (fallback === null) {
-            const want = left();
-            if (want <= 0) return sent;
+            const want = Math.min(left(), SENDFILE_CHUNK_BYTES, budget);
+            if (want <= 0) return left() <= 0 ? sent : -EAGAIN;
             const n = native.sendfileNowait(h.fd, inFd, offset + sent, want);
             if (n === -EAGAIN) return n;
             if (n < 0 && sent === 0) {
@@ -1419,11 +1423,13 @@ export class Socket {
             }
             if (n <= 0) return n < 0 ? n : sent; // an error, or the end of the file
             sent += n;
+            budget -= n;
             continue;
           }
           if (fallback.chunk.length === 0) {
             const want = Math.min(left(), fallback.buf.length);
             if (want <= 0) return sent;
+            if (budget <= 0) return -EAGAIN;
             let n: number;
             try {
               n = fs.readSync(inFd, fallback.buf, 0, want, offset + sent);
@@ -1437,20 +1443,20 @@ export class Socket {
           if (k < 0) return k;
           fallback.chunk = fallback.chunk.subarray(k);
           sent += k;
+          budget -= k;
         }
       };
-      const seek = () => {
-        if (sent > 0) native.lseek(inFd, offset + sent, native.SEEK_SET);
+      // The position follows every attempt that moved bytes, however it
+      // ends (an error, a throw, an abort afterwards).
+      const attempt = (): number => {
+        const before = sent;
+        try {
+          return step(SENDFILE_TURN_BYTES);
+        } finally {
+          if (sent !== before) native.lseek(inFd, offset + sent, native.SEEK_SET);
+        }
       };
-      return this.#aio()
-        .run(this, WRITE, 'sendfile', attempt, (): number => {
-          seek();
-          return sent;
-        }, options)
-        .catch((err: unknown) => {
-          seek();
-          throw err;
-        });
+      return this.#aio().run(this, WRITE, 'sendfile', attempt, (): number => sent, options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -1599,6 +1605,11 @@ function splitCounts(a: unknown, b: unknown, c: unknown): typeof counts {
   }
   return counts;
 }
+
+// sendfileAsync's slices: at most this much per sendfile(2) call, and per
+// turn of the event loop.
+const SENDFILE_CHUNK_BYTES = 1 << 20;
+const SENDFILE_TURN_BYTES = 4 << 20;
 
 /** sendfile()'s `file`: an fd, or an object holding one (a FileHandle). */
 function fileFd(file: unknown): number {

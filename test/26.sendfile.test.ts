@@ -7,6 +7,7 @@ import fs = require('node:fs');
 import path = require('node:path');
 
 import { AF_INET, AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SocketTimeoutError, socket, socketpair, type Socket } from '../lib';
+import { native } from '../lib/binding';
 import { fdFlags, python, sockets, tempDirs, throwsCode, throwsSocketError } from './helpers';
 
 const O_APPEND = 0o2000; // Linux's value, as /proc/self/fdinfo shows it
@@ -235,6 +236,68 @@ describe('26 sendfile', () => {
         assert.equal(fs.readSync(fd, Buffer.alloc(size), 0, size, null), size - drained);
       });
     }
+
+    it('moves at most 1 MiB per sendfile(2) call and 4 MiB per turn of the event loop, so a fast reader cannot hold the loop', async () => {
+      const [a, b] = socketpair(AF_UNIX, SOCK_STREAM); // blocking: the child reads b with blocking reads
+      track(a);
+      track(b);
+      const size = 24 << 20;
+      const fd = open(Buffer.alloc(size, 0x64));
+      // A python3 child holding b's end reads as fast as it can.
+      const reader = python(
+        'import os, sys\nn = 0\nwhile n < int(sys.argv[1]):\n    d = os.read(3, 1 << 22)\n    if not d: break\n    n += len(d)\nprint(n)',
+        [String(size)],
+        ['ignore', 'pipe', 'pipe', b.fileno()],
+      );
+      let turn = 0;
+      let ticking = true;
+      const tick = () => {
+        turn++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const calls: Array<[turn: number, want: number, got: number]> = [];
+      const original = native.sendfileNowait;
+      native.sendfileNowait = (outFd, inFd, offset, want) => {
+        const got = original(outFd, inFd, offset, want);
+        calls.push([turn, want, got]);
+        return got;
+      };
+      try {
+        assert.equal(await a.sendfileAsync(fd, 0, null, { signal: AbortSignal.timeout(20_000) }), size);
+      } finally {
+        native.sendfileNowait = original;
+        ticking = false;
+      }
+      assert.equal((await reader.exit()).stdout, `${size}\n`);
+      assert.ok(Math.max(...calls.map(([, want]) => want)) <= 1 << 20);
+      const perTurn = new Map<number, number>();
+      for (const [t, , got] of calls) if (got > 0) perTurn.set(t, (perTurn.get(t) ?? 0) + got);
+      assert.ok(Math.max(...perTurn.values()) <= 4 << 20, `${Math.max(...perTurn.values())} bytes in one turn`);
+      assert.ok(perTurn.size >= 6, `only ${perTurn.size} turns`);
+    });
+
+    it('a read error in the fallback, even in the first attempt, leaves the position past what was sent', async () => {
+      const [a, b] = pair();
+      await appendMode(a);
+      const fd = open(Buffer.alloc(1 << 20, 0x65));
+      const readSync = fs.readSync;
+      let reads = 0;
+      fs.readSync = ((...args: Parameters<typeof fs.readSync>) => {
+        if (++reads === 3) throw Object.assign(new Error('EIO: i/o error, read'), { errno: -5, code: 'EIO', syscall: 'read' });
+        return readSync(...args);
+      }) as typeof fs.readSync;
+      try {
+        await assert.rejects(a.sendfileAsync(fd), { name: 'SocketError', code: 'EIO', syscall: 'read' });
+      } finally {
+        fs.readSync = readSync;
+      }
+      b.setblocking(false);
+      let got = 0;
+      for (let n = 0, pass = 0; pass < 1000 && (n = b.tryRecvInto(Buffer.alloc(1 << 16))) > 0; pass++) got += n;
+      assert.equal(got, 2 * 8192);
+      assert.equal(fs.readSync(fd, Buffer.alloc(1 << 20), 0, 1 << 20, null), (1 << 20) - got);
+    });
 
     it('checks what the sync form checks, rejecting; a size-0 file resolves 0; options may come after any argument', async () => {
       const [a, b] = pair();
