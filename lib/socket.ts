@@ -1389,6 +1389,12 @@ export class Socket {
    * sent. The file's position ends just past what was sent, also after an
    * error or an abort. Called as `sendfileAsync(file, offset?, count?,
    * options?)`; the options may follow any of the arguments.
+   *
+   * It moves at most 4 MiB per turn of the event loop (1 MiB per
+   * sendfile(2) call), so other work runs even when the peer keeps up. On a
+   * blocking socket each of those calls sets O_NONBLOCK for its duration,
+   * as acceptAsync and connectAsync do for theirs: another process sharing
+   * the socket's open file description may see EAGAIN meanwhile.
    */
   sendfileAsync(file: number | { readonly fd: number }, options?: AsyncOptions): Promise<number>;
   sendfileAsync(file: number | { readonly fd: number }, offset: number, options?: AsyncOptions): Promise<number>;
