@@ -84,6 +84,34 @@ export function asyncOptions(options: unknown): AsyncOptions | undefined {
 }
 
 /**
+ * The optional arguments of an async call (sendmsgAsync, sendfileAsync...),
+ * `count` of them then the
+ * options: the options object may come early, after any of them (it is the
+ * first object that is neither an array, a view nor iterable), and nothing
+ * may follow it. Returns the arguments, `undefined` for those not given,
+ * then the checked options.
+ */
+export function withOptions(args: unknown[], count: number): unknown[] {
+  const out: unknown[] = args.slice(0, count);
+  const at = out.findIndex(isOptionsObject);
+  if (at >= 0) {
+    if (args.length > at + 1) throw v.invalidArgType('options', 'the last argument', args[at + 1]);
+    out[count] = asyncOptions(out[at]);
+    out.fill(undefined, at, count);
+  } else {
+    if (args.length > count + 1) throw v.invalidArgType('options', 'the last argument', args[count + 1]);
+    out[count] = asyncOptions(args[count]);
+  }
+  out.length = count + 1;
+  return out;
+}
+
+/** An options object where a list could stand too: not an array, nor any iterable. */
+function isOptionsObject(x: unknown): boolean {
+  return isOptions(x) && !Array.isArray(x) && typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function';
+}
+
+/**
  * The fd and identity of a socket, and its poller: everything the socket's
  * finalizer needs (it must close the poller before the fd), and nothing that
  * leads back to the Socket, so that the finalization registry holding it does
@@ -131,8 +159,6 @@ function takeSettlers(resolve: (value: never) => void, reject: (err: unknown) =>
   queuing!.reject = reject;
 }
 function unset(): void {}
-/** Does nothing: the handler of a promise whose outcome no longer matters. */
-function ignore(): void {}
 
 /** The `finish` of a call whose value is the syscall's result (a count). */
 export function identity(r: number): number {
@@ -227,7 +253,7 @@ export class AsyncIo {
   runWhen(owner: object, queue: typeof READ | typeof WRITE, syscall: string, ready: Promise<() => number>, options?: AsyncOptions, where?: ErrorAddress): Promise<number> {
     const signal = options?.signal;
     if (isAborted(signal)) {
-      ready.catch(ignore); // its outcome no longer matters, and must not go unhandled
+      ready.catch(unset); // its outcome no longer matters, and must not go unhandled
       return Promise.reject(abortReason(signal));
     }
     const op: Op<unknown> = { attempt: held, finish: identity, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };

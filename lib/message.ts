@@ -8,7 +8,6 @@ import { Buffer } from 'node:buffer';
 
 import type { Address, SocketAddress } from './address';
 import { decodeAddrOut } from './address';
-import { asyncOptions } from './async';
 import { native } from './binding';
 import { SCM_RIGHTS, SOL_SOCKET } from './constant-names';
 import { addrOut } from './fast';
@@ -68,11 +67,6 @@ export function intoBuffers(buffers: unknown): ArrayBufferView[] {
   return v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => v.writableView(b, `buffers[${i}]`));
 }
 
-/** A copy of a view's bytes, taken when the call is made. */
-function copyOf(view: ArrayBufferView): Buffer {
-  return Buffer.from(v.viewBuffer(view));
-}
-
 /**
  * sendmsg()'s `ancdata` as native takes it: level, type and data of each
  * item in a row, the data copied (an async call that waits sends what was
@@ -93,7 +87,7 @@ export function ancillaryOut(ancdata: unknown): Array<number | Buffer> {
     const n = v.byteLength(view);
     space += n > SPACE_MAX ? Infinity : native.cmsgSpace(n);
     if (space > INT_MAX) throw v.outOfRange('ancdata', `at most ${INT_MAX} bytes of control data`, space);
-    flat.push(level, type, copyOf(view));
+    flat.push(level, type, Buffer.from(v.viewBuffer(view))); // a copy
   });
   return flat;
 }
@@ -137,38 +131,6 @@ export function received(got: Received): [AncillaryItem[], number, SocketAddress
     process.emitWarning('received malformed or improperly-truncated ancillary data', 'RuntimeWarning');
   }
   return got.rest!;
-}
-
-/**
- * The optional arguments of an async message call, `count` of them then the
- * options: the options object may come early, after any of them (it is the
- * first object that is neither an array, a view nor iterable), and nothing
- * may follow it. Returns the arguments, `undefined` for those not given,
- * then the checked options.
- */
-export function withOptions(args: unknown[], count: number): unknown[] {
-  const out: unknown[] = args.slice(0, count);
-  const at = out.findIndex(isOptionsObject);
-  if (at >= 0) {
-    if (args.length > at + 1) throw v.invalidArgType('options', 'the last argument', args[at + 1]);
-    out[count] = asyncOptions(out[at]);
-    out.fill(undefined, at, count);
-  } else {
-    if (args.length > count + 1) throw v.invalidArgType('options', 'the last argument', args[count + 1]);
-    out[count] = asyncOptions(args[count]);
-  }
-  out.length = count + 1;
-  return out;
-}
-
-function isOptionsObject(x: unknown): boolean {
-  return (
-    typeof x === 'object' &&
-    x !== null &&
-    !Array.isArray(x) &&
-    !ArrayBuffer.isView(x) &&
-    typeof (x as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== 'function'
-  );
 }
 
 /** The byte lengths of `views` when an async call is made. */

@@ -31,7 +31,7 @@ import {
   type Address,
   type SocketAddress,
 } from './address';
-import { AsyncIo, READ, WRITE, abortReason, asyncOptions, identity, isAborted, isOptions, type AsyncOptions, type Handle } from './async';
+import { AsyncIo, READ, WRITE, abortReason, asyncOptions, identity, isAborted, isOptions, withOptions, type AsyncOptions, type Handle } from './async';
 import { native } from './binding';
 import * as fast from './fast';
 import { addrOut } from './fast';
@@ -1285,7 +1285,7 @@ export class Socket {
   ): Promise<number>;
   sendmsgAsync(buffers: Iterable<Data>, ...rest: unknown[]): Promise<number> {
     try {
-      const [ancdata = [], flags = 0, address = null, options] = msg.withOptions(rest, 3) as [
+      const [ancdata = [], flags = 0, address = null, options] = withOptions(rest, 3) as [
         Iterable<AncillaryData> | undefined,
         number | undefined,
         Address | null | undefined,
@@ -1321,7 +1321,7 @@ export class Socket {
   recvmsgAsync(bufsize: number, ancbufsize: number, flags: number, options?: AsyncOptions): Promise<RecvmsgResult>;
   recvmsgAsync(bufsize: number, ...rest: unknown[]): Promise<RecvmsgResult> {
     try {
-      const [ancbufsize = 0, flags = 0, options] = msg.withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
+      const [ancbufsize = 0, flags = 0, options] = withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
       v.size(bufsize, 'bufsize', kMaxLength);
       msg.ancillarySize(ancbufsize);
       const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
@@ -1357,7 +1357,7 @@ export class Socket {
   ): Promise<RecvmsgIntoResult>;
   recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, ...rest: unknown[]): Promise<RecvmsgIntoResult> {
     try {
-      const [ancbufsize = 0, flags = 0, options] = msg.withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
+      const [ancbufsize = 0, flags = 0, options] = withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
       const views = msg.intoBuffers(buffers);
       msg.ancillarySize(ancbufsize);
       const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
@@ -1401,7 +1401,7 @@ export class Socket {
   sendfileAsync(file: number | { readonly fd: number }, offset: number, count: number | null, options?: AsyncOptions): Promise<number>;
   sendfileAsync(file: number | { readonly fd: number }, ...rest: unknown[]): Promise<number> {
     try {
-      const [offset = 0, count = null, options] = msg.withOptions(rest, 2) as [number | undefined, number | null | undefined, AsyncOptions | undefined];
+      const [offset = 0, count = null, options] = withOptions(rest, 2) as [number | undefined, number | null | undefined, AsyncOptions | undefined];
       const { inFd, size } = this.#sendfileArgs(file, offset, count, options?.signal);
       if (size === 0) return Promise.resolve(0); // as the sync form, as CPython
       const h = this.#h;

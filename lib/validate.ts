@@ -179,7 +179,11 @@ export function viewMemory(view: ArrayBufferView): [ArrayBufferLike, number, num
   return null;
 }
 
-/** A view's byte length as the engine knows it (see {@link viewMemory}); 0 when it has none. */
+/**
+ * A view's byte length as the engine knows it (see {@link viewMemory}); 0
+ * when it has none. Not viewMemory()[2]: the async sends call this on every
+ * call, and it allocates nothing.
+ */
 export function byteLength(view: ArrayBufferView): number {
   for (const g of viewGetters) {
     try {

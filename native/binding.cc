@@ -38,9 +38,8 @@ size_t ElementSize(napi_typedarray_type t) {
   }
 }
 
-int32_t Int(const Napi::CallbackInfo& info, size_t i) {
-  Napi::Value v = info[i];
-  if (!v.IsNumber()) ThrowType(info.Env(), "bsdsock: expected a number");
+int32_t Int(Napi::Env env, Napi::Value v) {
+  if (!v.IsNumber()) ThrowType(env, "bsdsock: expected a number");
   return v.As<Napi::Number>().Int32Value();
 }
 

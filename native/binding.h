@@ -22,8 +22,12 @@ inline Napi::Value Result(Napi::Env env, double r) {
   return Napi::Number::New(env, r);
 }
 
+// A value as an int32; a TypeError if it is not a number.
+int32_t Int(Napi::Env env, Napi::Value v);
 // Argument i as an int32; a TypeError if it is not a number.
-int32_t Int(const Napi::CallbackInfo& info, size_t i);
+inline int32_t Int(const Napi::CallbackInfo& info, size_t i) {
+  return Int(info.Env(), info[i]);
+}
 // Argument i as a uint32; a TypeError if it is not a number.
 uint32_t Uint(const Napi::CallbackInfo& info, size_t i);
 // Argument i as a bool (truthiness is decided in lib/; here it must be one).

@@ -62,11 +62,6 @@ struct FreeDeleter {
   void operator()(void* p) const { std::free(p); }
 };
 
-int ItemInt(Napi::Env env, Napi::Value v) {
-  if (!v.IsNumber()) throw Napi::TypeError::New(env, "bsdsock: expected a number");
-  return v.As<Napi::Number>().Int32Value();
-}
-
 // sendmsg(fd, buffers, cmsgs, flags, sockaddr | null) -> bytes sent. cmsgs is
 // flat: level, type, data, level, type, data, ...; each item takes
 // CMSG_SPACE(its length) of the control buffer.
@@ -88,8 +83,8 @@ Napi::Value Sendmsg(const Napi::CallbackInfo& info) {
   size_t space = 0;
   for (size_t k = 0; k < cmsgs.size(); k++) {
     Item& it = cmsgs[k];
-    it.level = ItemInt(env, items[3 * k]);
-    it.type = ItemInt(env, items[3 * k + 1]);
+    it.level = Int(env, items[3 * k]);
+    it.type = Int(env, items[3 * k + 1]);
     if (const char* bad = LookupView(env, items[3 * k + 2], &it.data, &it.len))
       throw Napi::TypeError::New(env, bad);
     if (it.len > kSizeLimit - CMSG_SPACE(1) || space + CMSG_SPACE(it.len) > kSizeLimit)
