@@ -94,6 +94,10 @@ export interface Native {
   recvfrom(view: Bytes): void;
   sendto(view: Bytes): void;
   getsockoptInt(): void;
+  /** recv(2) into a receive pool slab (lib/pool.ts) at the frame's offset and length (> 0); a small result copied to `small`. */
+  recvPool(slab: ArrayBuffer, small?: ArrayBuffer): void;
+  /** recvfrom(2) into a receive pool slab, the sender in addrOut; a small result copied to `small`. */
+  recvfromPool(slab: ArrayBuffer, small?: ArrayBuffer): void;
 
   // messages (native/msg.cc)
   /** sendmsg(2) of `buffers` with `cmsgs` (level, type, data, level, ...) to `sockaddr` (null: none). */

@@ -70,6 +70,37 @@ export function recvfrom(fd: number, view: ArrayBufferView, off: number, len: nu
   return F[7]!;
 }
 
+/**
+ * recv(2) into a receive pool slab (lib/pool.ts) at [off, off + len),
+ * len > 0: the count, -errno, or native's kNoSlab for a slab shorter than
+ * that (detached). Given `small`, a count of at most `copyMax` is then
+ * copied to it at `smallOff` ({@link copied} says whether). ArrayBuffers,
+ * which cost native code less to look up than views.
+ */
+export function recvPool(fd: number, slab: ArrayBuffer, off: number, len: number, flags: number, small?: ArrayBuffer, smallOff = 0, copyMax = 0): number {
+  args(fd, off, len, flags);
+  F[4] = smallOff;
+  F[5] = copyMax;
+  if (small === undefined) native.recvPool(slab);
+  else native.recvPool(slab, small);
+  return F[7]!;
+}
+
+/** {@link recvPool} with recvfrom(2): the sender in {@link addrOut}. */
+export function recvfromPool(fd: number, slab: ArrayBuffer, off: number, len: number, flags: number, small?: ArrayBuffer, smallOff = 0, copyMax = 0): number {
+  args(fd, off, len, flags);
+  F[4] = smallOff;
+  F[5] = copyMax;
+  if (small === undefined) native.recvfromPool(slab);
+  else native.recvfromPool(slab, small);
+  return F[7]!;
+}
+
+/** After a recvPool or recvfromPool given `small`: 1 if the result was copied there, 0 if not, -1 if it was too short (detached). */
+export function copied(): number {
+  return F[6]!;
+}
+
 // The sockaddr last copied into addrIn: sendto() in a loop to one peer (the
 // sockaddr cache hands out the same Buffer) copies it once.
 let lastSockaddr: Uint8Array | null = null;

@@ -35,12 +35,12 @@ import { AsyncIo, READ, WRITE, abortReason, asyncOptions, identity, isAborted, i
 import { native } from './binding';
 import * as fast from './fast';
 import { addrOut } from './fast';
+import * as pool from './pool';
 import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
   MSG_DONTWAIT,
-  MSG_TRUNC,
   POLLIN,
   POLLOUT,
   SOCK_CLOEXEC,
@@ -143,24 +143,6 @@ function adopt(fd: number, family: number, type: number, proto: number, timeout:
   } finally {
     adopting = null;
   }
-}
-
-/**
- * A fresh buffer for recv() and recvfrom(). With MSG_TRUNC a stream socket
- * discards the data without copying it and still returns the count (Linux),
- * so the buffer is zero-filled then rather than left holding old memory.
- */
-function recvBuffer(bufsize: number, flags: number): Buffer {
-  return (flags & MSG_TRUNC) === 0 ? Buffer.allocUnsafe(bufsize) : Buffer.alloc(bufsize);
-}
-
-function shrink(buf: Buffer, n: number): Buffer {
-  // n can exceed the buffer with MSG_TRUNC: the data is still only the buffer.
-  if (n >= buf.length) return buf;
-  // A short read into a large allocation keeps only what arrived, so that a
-  // recv(1 MiB) returning 10 bytes does not pin 1 MiB (Python shrinks too).
-  if (buf.length > 16384 && n < buf.length >>> 2) return Buffer.from(buf.subarray(0, n));
-  return buf.subarray(0, n);
 }
 
 /**
@@ -310,6 +292,14 @@ export class Socket {
 
   #recvfromWait(r: number, fd: number, view: ArrayBufferView, len: number, flags: number): number {
     return this.#retry(r, 'recvfrom', POLLIN, () => fast.recvfrom(fd, view, 0, len, flags));
+  }
+
+  #recvPoolWait(r: number, fd: number, bufsize: number, flags: number): number {
+    return this.#retry(r, 'recv', POLLIN, () => pool.recv(fd, bufsize, flags));
+  }
+
+  #recvfromPoolWait(r: number, fd: number, bufsize: number, flags: number): number {
+    return this.#retry(r, 'recvfrom', POLLIN, () => pool.recvfrom(fd, bufsize, flags));
   }
 
   #sendWait(r: number, fd: number, view: ArrayBufferView, off: number, len: number, flags: number, deadline = -1): number {
@@ -522,10 +512,9 @@ export class Socket {
       if (r < 0) raise(r, 'getsockopt');
       return fast.optionValue();
     }
-    const buf = Buffer.alloc(buflen);
-    const n = native.getsockoptBuf(fd, level, optname, buf);
+    const n = native.getsockoptBuf(fd, level, optname, pool.region(buflen, 0));
     if (n < 0) raise(n, 'getsockopt');
-    return n < buflen ? buf.subarray(0, n) : buf;
+    return pool.take(n, buflen);
   }
 
   /**
@@ -612,7 +601,9 @@ export class Socket {
    * received; an empty Buffer means the peer closed the connection (EOF), and
    * keeps meaning it. `recv(0)` returns an empty Buffer without a syscall (but
    * throws EBADF on a closed socket). For a datagram larger than `bufsize` the
-   * rest is discarded (Linux).
+   * rest is discarded (Linux). The call costs the same whatever `bufsize`:
+   * the bytes land in a pool shared by the thread's sockets, and the result
+   * keeps at most four times its own size alive (lib/pool.ts).
    *
    * Blocks in blocking mode (EINTR is retried); EAGAIN in non-blocking mode;
    * SocketTimeoutError in timeout mode.
@@ -625,10 +616,9 @@ export class Socket {
       if (fd < 0) raise(-EBADF, 'recv');
       return Buffer.alloc(0);
     }
-    const buf = recvBuffer(bufsize, flags);
-    let n = fast.recv(fd, buf, 0, bufsize, flags);
-    if (n < 0) n = this.#recvWait(n, fd, buf, bufsize, flags);
-    return shrink(buf, n);
+    let n = pool.recv(fd, bufsize, flags);
+    if (n < 0) n = this.#recvPoolWait(n, fd, bufsize, flags);
+    return pool.take(n, bufsize);
   }
 
   /**
@@ -678,10 +668,9 @@ export class Socket {
     v.size(bufsize, 'bufsize', kMaxLength);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
-    const buf = recvBuffer(bufsize, flags);
-    let n = fast.recvfrom(fd, buf, 0, bufsize, flags);
-    if (n < 0) n = this.#recvfromWait(n, fd, buf, bufsize, flags);
-    return [shrink(buf, n), decodeAddrOut()];
+    let n = pool.recvfrom(fd, bufsize, flags);
+    if (n < 0) n = this.#recvfromPoolWait(n, fd, bufsize, flags);
+    return [pool.take(n, bufsize), decodeAddrOut()];
   }
 
   /**
@@ -819,10 +808,9 @@ export class Socket {
     v.size(bufsize, 'bufsize', kMaxLength);
     msg.ancillarySize(ancbufsize);
     if (flags !== 0) v.int32(flags, 'flags');
-    const buf = recvBuffer(bufsize, flags);
     const got = msg.receiving();
-    const n = this.#recvmsg(got, [buf], ancbufsize, flags);
-    return [shrink(buf, n), ...msg.received(got)];
+    const n = this.#recvmsg(got, [pool.region(bufsize, flags)], ancbufsize, flags);
+    return [pool.take(n, bufsize), ...msg.received(got)];
   }
 
   /**
@@ -1075,9 +1063,8 @@ export class Socket {
         if (h.fd < 0) raise(-EBADF, 'recv');
         return Promise.resolve(Buffer.alloc(0));
       }
-      const buf = recvBuffer(bufsize, flags);
       const f = flags | MSG_DONTWAIT;
-      return this.#aio().run(this, READ, 'recv', () => fast.recv(h.fd, buf, 0, bufsize, f), (n) => shrink(buf, n), options);
+      return this.#aio().run(this, READ, 'recv', () => pool.recv(h.fd, bufsize, f), (n) => pool.take(n, bufsize), options);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -1116,14 +1103,13 @@ export class Socket {
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       v.size(bufsize, 'bufsize', kMaxLength);
       const h = this.#h;
-      const buf = recvBuffer(bufsize, flags);
       const f = flags | MSG_DONTWAIT;
       return this.#aio().run(
         this,
         READ,
         'recvfrom',
-        () => fast.recvfrom(h.fd, buf, 0, bufsize, f),
-        (n) => [shrink(buf, n), decodeAddrOut()] as const,
+        () => pool.recvfrom(h.fd, bufsize, f),
+        (n) => [pool.take(n, bufsize), decodeAddrOut()] as const,
         options,
       );
     } catch (err) {
@@ -1326,15 +1312,15 @@ export class Socket {
       msg.ancillarySize(ancbufsize);
       const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
       const h = this.#h;
-      const buf = recvBuffer(bufsize, flags);
-      const views = [buf];
       const got = msg.receiving();
       return this.#aio().run(
         this,
         READ,
         'recvmsg',
-        () => msg.recvmsgOnce(got, h.fd, views, ancbufsize, f),
-        (n): RecvmsgResult => [shrink(buf, n), ...msg.received(got)],
+        // The pool's bytes are taken anew at each attempt: others may use the
+        // pool while this call waits.
+        () => msg.recvmsgOnce(got, h.fd, [pool.region(bufsize, flags)], ancbufsize, f),
+        (n): RecvmsgResult => [pool.take(n, bufsize), ...msg.received(got)],
         options,
       );
     } catch (err) {

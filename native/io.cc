@@ -19,8 +19,9 @@
 //     load and a builtin call: as costly as the rest of their JavaScript).
 //
 // Frame slots: 0 fd, 1 byte offset, 2 byte length (-1: to the end), 3 flags,
-// 4 sockaddr length or option level, 5 option name, 6 option value out,
-// 7 result (>= 0 or -errno), 8 the data view's byte length out.
+// 4 sockaddr length or option level (or small-results offset), 5 option name
+// (or copy limit), 6 option value out (or copied out), 7 result (>= 0 or
+// -errno), 8 the data view's byte length out.
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -105,14 +106,10 @@ napi_value Send(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// recvfrom(view): frame fd, offset, length, flags -> result; the sender's
-// sockaddr and its length land in the address-out buffer.
-napi_value Recvfrom(napi_env env, napi_callback_info info) {
-  FastState* s;
-  uint8_t* data;
-  size_t len;
-  if (!Prologue(env, info, &s, &data, &len)) return nullptr;
-  double* f = s->frame;
+// recvfrom(2) of the frame's fd and flags into data: the result, the
+// sender's sockaddr and its length in the address-out buffer.
+ssize_t RecvfromInto(FastState* s, uint8_t* data, size_t len) {
+  const double* f = s->frame;
   sockaddr_storage from;
   socklen_t flen = sizeof from;
   ssize_t r = sys::recvfrom(SlotInt(f[0]), data, len, SlotInt(f[3], 0), &from, &flen);
@@ -121,7 +118,17 @@ napi_value Recvfrom(napi_env env, napi_callback_info info) {
     std::memcpy(s->addr_out, &from, n);
     std::memcpy(s->addr_out + sizeof from, &n, sizeof n);
   }
-  f[7] = static_cast<double>(r);
+  return r;
+}
+
+// recvfrom(view): frame fd, offset, length, flags -> result; the sender's
+// sockaddr and its length land in the address-out buffer.
+napi_value Recvfrom(napi_env env, napi_callback_info info) {
+  FastState* s;
+  uint8_t* data;
+  size_t len;
+  if (!Prologue(env, info, &s, &data, &len)) return nullptr;
+  s->frame[7] = static_cast<double>(RecvfromInto(s, data, len));
   return nullptr;
 }
 
@@ -140,6 +147,98 @@ napi_value Sendto(napi_env env, napi_callback_info info) {
   f[7] = static_cast<double>(sys::sendto(SlotInt(f[0]), data, len, SlotInt(f[3], 0),
                                          reinterpret_cast<const sockaddr*>(&to),
                                          static_cast<socklen_t>(alen)));
+  return nullptr;
+}
+
+// The receive pool (lib/pool.ts): a call receives into a slab, the first
+// ArrayBuffer argument, at [frame[1], frame[1] + frame[2]); if a second one
+// is given (the small-results slab), a result of at most frame[5] bytes is
+// then copied to it at frame[4]. frame[6] says whether it was: 1, 0, or -1
+// when that slab was too short (detached). Copying here costs a memcpy; in
+// JavaScript it costs a typed array (about 400 instructions, callgrind).
+//
+// The slabs are looked up on every call, never kept: a slab can be detached
+// (ArrayBuffer.prototype.transfer on Node 22 ignores markAsUntransferable),
+// and every copy of lib/ loaded in the env has slabs of its own. lib/ keeps
+// its slabs' sizes rather than asking (a builtin call each time), so a slab
+// too short for the range is reported as kNoSlab, for lib/ to take a new
+// one; only a range that is not one at all is an exception. An ArrayBuffer
+// costs less to look up than a view.
+constexpr double kNoSlab = -65536;  // no errno is this large
+struct PoolCall {
+  FastState* state;
+  napi_value small;
+  uint8_t* data;
+  size_t len;
+};
+
+// The arguments of a pool call; false with kNoSlab as the result for a slab
+// too short for the range, or with a JavaScript exception pending for a slab
+// that is not an ArrayBuffer or a range that is empty or negative.
+__attribute__((always_inline)) inline bool PoolPrologue(napi_env env, napi_callback_info info, PoolCall* call) {
+  size_t argc = 2;
+  napi_value args[2];
+  void* st = nullptr;
+  napi_get_cb_info(env, info, &argc, args, nullptr, &st);
+  call->state = static_cast<FastState*>(st);
+  call->small = argc >= 2 ? args[1] : nullptr;
+  void* base = nullptr;
+  size_t bytes = 0;
+  if (argc < 1 || napi_get_arraybuffer_info(env, args[0], &base, &bytes) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "bsdsock: expected an ArrayBuffer");
+    return false;
+  }
+  const double* f = call->state->frame;
+  const double off = f[1];
+  const double n = f[2];
+  // Written so that NaN fails too.
+  if (!(off >= 0 && n > 0)) {
+    napi_throw_range_error(env, nullptr, "bsdsock: byte range outside the receive pool");
+    return false;
+  }
+  if (!(off + n <= static_cast<double>(bytes))) {  // a detached slab has 0 bytes
+    call->state->frame[7] = kNoSlab;
+    return false;
+  }
+  call->data = static_cast<uint8_t*>(base) + static_cast<size_t>(off);
+  call->len = static_cast<size_t>(n);
+  return true;
+}
+
+// The result r of a pool call into the frame, and a small one copied to the
+// small-results slab if it fits there.
+inline void PoolEpilogue(napi_env env, const PoolCall& call, ssize_t r) {
+  double* f = call.state->frame;
+  f[7] = static_cast<double>(r);
+  f[6] = 0;
+  if (r < 0 || call.small == nullptr || !(static_cast<double>(r) <= f[5])) return;
+  void* base = nullptr;
+  size_t bytes = 0;
+  const double at = f[4];
+  if (napi_get_arraybuffer_info(env, call.small, &base, &bytes) != napi_ok ||
+      !(at >= 0 && at + static_cast<double>(r) <= static_cast<double>(bytes))) {
+    f[6] = -1;  // left in the slab: lib/ copies it itself
+    return;
+  }
+  std::memcpy(static_cast<uint8_t*>(base) + static_cast<size_t>(at), call.data, static_cast<size_t>(r));
+  f[6] = 1;
+}
+
+// recvPool(slab, small): recv(2) into the pool: frame fd, offset, length
+// (> 0), flags, small offset, copy limit -> result, copied.
+napi_value RecvPool(napi_env env, napi_callback_info info) {
+  PoolCall call;
+  if (!PoolPrologue(env, info, &call)) return nullptr;
+  const double* f = call.state->frame;
+  PoolEpilogue(env, call, sys::recv(SlotInt(f[0]), call.data, call.len, SlotInt(f[3], 0)));
+  return nullptr;
+}
+
+// recvfromPool(slab, small): recvPool() with the sender's address, as Recvfrom.
+napi_value RecvfromPool(napi_env env, napi_callback_info info) {
+  PoolCall call;
+  if (!PoolPrologue(env, info, &call)) return nullptr;
+  PoolEpilogue(env, call, RecvfromInto(call.state, call.data, call.len));
   return nullptr;
 }
 
@@ -189,7 +288,7 @@ void InitIo(Napi::Env env, Napi::Object exports) {
     napi_callback cb;
   };
   for (const Fn& fn : {Fn{"recv", Recv}, Fn{"send", Send}, Fn{"recvfrom", Recvfrom},
-                       Fn{"sendto", Sendto}, Fn{"getsockoptInt", GetsockoptInt}}) {
+                       Fn{"sendto", Sendto}, Fn{"getsockoptInt", GetsockoptInt},  Fn{"recvPool", RecvPool}, Fn{"recvfromPool", RecvfromPool}}) {
     napi_value f;
     napi_create_function(env, fn.name, NAPI_AUTO_LENGTH, fn.cb, s, &f);
     exports.Set(fn.name, Napi::Value(env, f));

@@ -1,0 +1,216 @@
+// The receive pool: the memory that recv(bufsize), recvfrom(bufsize),
+// recvmsg(bufsize), getsockopt(level, name, buflen) and the async forms
+// receive into and return.
+//
+// CPython's recv(bufsize) mallocs bufsize bytes, receives into them and
+// shrinks the allocation in place to what arrived; the memory is freed the
+// moment the caller drops the bytes, and the next call gets it back. V8 can
+// do neither: an ArrayBuffer cannot shrink, and one is freed only when the
+// garbage collector runs. A fresh bufsize-byte ArrayBuffer per call made
+// recv(65536) cost twice what recv(64) cost when 64 bytes arrived.
+//
+// So these calls receive into slabs shared by every socket of the thread,
+// and make the result from what arrived:
+//   * a bufsize the small-results slab still has room for is received
+//     straight into it, and the result is a slice of it. That slab has
+//     8 KiB and takes results of at most 4 KiB: the rule of Node's own pool
+//     behind Buffer.allocUnsafe;
+//   * a larger one is received into a large slab (256 KiB, or bufsize if
+//     larger); then a result of at most 4 KiB is copied by native code to
+//     the small-results slab, one of at least a quarter of the large slab
+//     is a slice of it (no copy), and one in between is copied to a buffer
+//     of its own. Only a slice moves the large slab on; otherwise the next
+//     receive reuses the same bytes.
+// Whatever bufsize was, a result keeps alive at most four times its own
+// size, or an 8 KiB small-results slab: a short read never pins a large
+// allocation. A call costs about the same whatever bufsize, and allocates
+// one typed array for its result.
+//
+// Both slabs are marked untransferable, as Node's own pool is: a result sent
+// to a worker is copied, since detaching its memory would empty every other
+// result sliced from the same slab. They are passed to native code with
+// every call, never kept there, so even a slab detached anyway
+// (ArrayBuffer.prototype.transfer ignores the mark on Node 22) is never
+// written: native code reports it (NO_SLAB), and this side takes a new one.
+
+import { Buffer } from 'node:buffer';
+import { markAsUntransferable } from 'node:worker_threads';
+
+import { MSG_TRUNC } from './constant-names';
+import * as fast from './fast';
+
+/** Bytes in a slab, unless one receive asks for more (up to {@link MAX_POOLED}). */
+const SLAB_SIZE = 256 * 1024;
+/**
+ * The largest bufsize served from the pool. A larger one gets an allocation
+ * of its own for the call (shrunk by copying when little arrives), so that
+ * one recv(100 MiB) does not leave a 100 MiB slab behind for good.
+ */
+export const MAX_POOLED = 4 * 1024 * 1024;
+/** Node's Buffer.poolSize, and the largest result copied to it (Buffer.allocUnsafe's rule). */
+const SMALL_SIZE = 8 * 1024;
+const SMALL_MAX = SMALL_SIZE >>> 1;
+
+// Buffer's species is Node's FastBuffer, the class Buffer.allocUnsafe
+// returns: constructing it over a slab is a plain Uint8Array construction,
+// without Buffer.from's argument checks.
+const FastBuffer = (Buffer as unknown as { [Symbol.species]: new (ab: ArrayBuffer, offset: number, length: number) => Buffer })[
+  Symbol.species
+];
+
+const NO_BYTES = new Uint8Array(0);
+/** What native code returns for a slab too short for the range: detached (native/io.cc kNoSlab). */
+const NO_SLAB = -65536;
+
+// The slabs and their sizes. The sizes are kept here: asking an ArrayBuffer
+// for its byteLength is a builtin call each time.
+let slab = newSlab(SLAB_SIZE);
+let slabSize = SLAB_SIZE;
+/** Where the next receive goes in the large slab. */
+let offset = 0;
+let small = newSlab(SMALL_SIZE);
+/** Where the next small result goes in the small-results slab. */
+let smallOffset = 0;
+/** Whether the last receive's bytes are in the small-results slab (else the large one). */
+let inSmall = false;
+/**
+ * The buffer of the receive just made outside the pool (MSG_TRUNC, or a
+ * bufsize above MAX_POOLED), for take(); null when it went to the pool.
+ */
+let own: Buffer | null = null;
+
+function newSlab(size: number): ArrayBuffer {
+  // Uninitialized memory: only bytes the kernel wrote are ever handed out.
+  const ab = Buffer.allocUnsafeSlow(size).buffer as ArrayBuffer;
+  markAsUntransferable(ab);
+  return ab;
+}
+
+/** Starts a new large slab of at least `bufsize` bytes. */
+function newLarge(bufsize: number): void {
+  slabSize = Math.max(SLAB_SIZE, bufsize);
+  slab = newSlab(slabSize);
+  offset = 0;
+}
+
+function newSmall(): void {
+  small = newSlab(SMALL_SIZE);
+  smallOffset = 0;
+}
+
+/**
+ * A buffer of its own for a receive the pool does not serve, else null:
+ * with MSG_TRUNC a stream socket discards the data without copying it and
+ * still returns the count (Linux), so that buffer is zero-filled rather
+ * than left holding old memory.
+ */
+function ownBuffer(bufsize: number, flags: number): Buffer | null {
+  if ((flags & MSG_TRUNC) !== 0) return Buffer.alloc(bufsize);
+  return bufsize > MAX_POOLED ? Buffer.allocUnsafe(bufsize) : null;
+}
+
+/**
+ * recv(2) or recvfrom(2) (`from`) of up to `bufsize` (> 0) bytes into the
+ * pool: the count, or -errno.
+ */
+function receive(fd: number, bufsize: number, flags: number, from: boolean): number {
+  let r: number;
+  const room = SMALL_SIZE - smallOffset;
+  if (bufsize <= room) {
+    r = from ? fast.recvfromPool(fd, small, smallOffset, bufsize, flags) : fast.recvPool(fd, small, smallOffset, bufsize, flags);
+    if (r === NO_SLAB) {
+      newSmall();
+      return receive(fd, bufsize, flags, from);
+    }
+    inSmall = true;
+    return r;
+  }
+  if (slabSize - offset < bufsize) newLarge(bufsize);
+  const copyMax = room < SMALL_MAX ? room : SMALL_MAX;
+  r = from
+    ? fast.recvfromPool(fd, slab, offset, bufsize, flags, small, smallOffset, copyMax)
+    : fast.recvPool(fd, slab, offset, bufsize, flags, small, smallOffset, copyMax);
+  if (r === NO_SLAB) {
+    newLarge(bufsize);
+    return receive(fd, bufsize, flags, from);
+  }
+  const copied = fast.copied();
+  if (copied < 0) newSmall(); // detached: take() copies this one, the next goes to a new slab
+  inSmall = copied > 0;
+  return r;
+}
+
+/**
+ * recv(2) of up to `bufsize` (> 0) bytes for a fresh result: the count, or
+ * -errno. After a count, call {@link take} before anything else uses the
+ * pool (retrying after -errno is fine).
+ */
+export function recv(fd: number, bufsize: number, flags: number): number {
+  own = ownBuffer(bufsize, flags);
+  if (own !== null) return fast.recv(fd, own, 0, bufsize, flags);
+  return receive(fd, bufsize, flags, false);
+}
+
+/**
+ * {@link recv} with recvfrom(2): the sender's sockaddr is in fast.addrOut.
+ * A bufsize of 0 makes the call too (it takes a datagram), as CPython's.
+ */
+export function recvfrom(fd: number, bufsize: number, flags: number): number {
+  own = ownBuffer(bufsize, flags);
+  if (own !== null) return fast.recvfrom(fd, own, 0, bufsize, flags);
+  if (bufsize > 0) return receive(fd, bufsize, flags, true);
+  inSmall = true; // an empty result, sliced from anywhere
+  return fast.recvfrom(fd, NO_BYTES, 0, 0, flags);
+}
+
+/**
+ * A view of `bufsize` bytes to receive into, for a call that takes views
+ * (recvmsg, getsockopt): the pool's next bytes, or a buffer of its own. Fill
+ * it, then {@link take} the count before anything else uses the pool: the
+ * view is only good until then.
+ */
+export function region(bufsize: number, flags: number): Uint8Array {
+  own = ownBuffer(bufsize, flags);
+  if (own !== null) return own;
+  // A view notices a detached slab (it is empty then), where native code is
+  // not asked: measure the slabs here.
+  if (small.byteLength === 0) newSmall();
+  if (bufsize <= SMALL_SIZE - smallOffset) {
+    inSmall = true;
+    return new Uint8Array(small, smallOffset, bufsize);
+  }
+  if (slabSize - offset < bufsize || slab.byteLength === 0) newLarge(bufsize);
+  inSmall = false;
+  return new Uint8Array(slab, offset, bufsize);
+}
+
+/**
+ * The result of the receive just made: its first `n` bytes (at most
+ * `bufsize`: a datagram's real length can be larger with MSG_TRUNC).
+ */
+export function take(n: number, bufsize: number): Buffer {
+  if (n > bufsize) n = bufsize;
+  if (own !== null) {
+    const buf = own;
+    own = null;
+    // The pool's rule: a result keeps at most four times its size alive.
+    if (n >= buf.length) return buf;
+    return n * 4 >= buf.length ? buf.subarray(0, n) : Buffer.from(buf.subarray(0, n));
+  }
+  if (inSmall) {
+    const out = new FastBuffer(small, smallOffset, n);
+    smallOffset += (n + 7) & ~7; // 8-byte aligned, as Node's pool
+    return out;
+  }
+  if (n * 4 >= slabSize) {
+    const out = new FastBuffer(slab, offset, n);
+    offset += (n + 7) & ~7;
+    return out;
+  }
+  const out = Buffer.allocUnsafe(n);
+  if (n > 0) out.set(new Uint8Array(slab, offset, n));
+  // A small result the small-results slab had no room for: the next one
+  // goes to a new slab.
+  if (n <= SMALL_MAX && n > SMALL_SIZE - smallOffset) newSmall();
+  return out;
+}
