@@ -29,9 +29,10 @@ export interface AddonInfo {
  * The file is found by node-gyp-build's rules: `build/Release` or
  * `build/Debug` first (skipped when `PREBUILDS_ONLY` is set in the
  * environment), then `prebuilds/<platform>-<arch>/` matched on libc (glibc or
- * musl); `BSDSOCK_PREBUILD` names another directory to look in. Loading
- * happens once, when bsdsock is first imported; a binary that does not match
- * the process throws there (`ERR_DLOPEN_FAILED`).
+ * musl); `BSDSOCK_PREBUILD` names a directory to search instead of the
+ * package's own. Loading happens once, when bsdsock is first imported, and
+ * throws there if it fails: node-gyp-build's "No native build was found"
+ * error, or `ERR_DLOPEN_FAILED` for a file the dynamic loader rejects.
  */
 export const addon: AddonInfo = ((): AddonInfo => {
   // lib/ and dist/ both sit one level below the package root.
