@@ -3,8 +3,7 @@
 // only for a programming error (a wrong argument type, a range outside a
 // buffer), which the rest of lib/ rules out before calling.
 
-import path = require('node:path');
-import load = require('node-gyp-build');
+import { addon } from './addon';
 
 /** Bytes in, as the native side reads them: any TypedArray, Buffer or DataView. */
 export type Bytes = ArrayBufferView;
@@ -214,9 +213,9 @@ export interface Native {
   readonly SOCKADDR_STORAGE_SIZE: number;
 }
 
-// lib/ and dist/ both sit one level below the package root. The addon's
-// exports object holds enough functions for V8 to keep it in dictionary mode,
-// where every `native.f` is a hash lookup through the LoadIC builtin; a
-// copy made by an object literal has fast properties, which optimized code
-// reads as constants.
-export const native: Native = { ...(load(path.join(__dirname, '..')) as Native) };
+// The addon's exports object holds enough functions for V8 to keep it in
+// dictionary mode, where every `native.f` is a hash lookup through the LoadIC
+// builtin; a copy made by an object literal has fast properties, which
+// optimized code reads as constants. The file is the one `addon` names
+// (node-gyp-build's choice), so that what it reports is what was loaded.
+export const native: Native = { ...(require(addon.path) as Native) };

@@ -56,4 +56,5 @@ export {
 } from './message';
 export type { SocketFile, FileData, MakefileOptions } from './makefile';
 export { constants } from './constants';
+export { addon, type AddonInfo } from './addon';
 export * from './constant-names';

@@ -13,13 +13,16 @@ SKIP = {"EAGAIN", "EBADF", "EWOULDBLOCK"}  # errno values: os.constants.errno
 # they are emitted under __linux__ alone.
 LINUX_ENUMS = {
     "CAN_RAW_FD_FRAMES", "CAN_RAW_FILTER", "CAN_RAW_JOIN_FILTERS",
-    "CAN_RAW_LOOPBACK", "CAN_RAW_RECV_OWN_MSGS", "IPPORT_USERRESERVED",
+    "CAN_RAW_LOOPBACK", "CAN_RAW_RECV_OWN_MSGS",
     "J1939_EE_INFO_NONE", "J1939_EE_INFO_TX_ABORT", "J1939_NLA_BYTES_ACKED",
     "J1939_NLA_PAD", "SCM_J1939_DEST_ADDR", "SCM_J1939_DEST_NAME",
     "SCM_J1939_ERRQUEUE", "SCM_J1939_PRIO", "SO_J1939_ERRQUEUE",
     "SO_J1939_FILTER", "SO_J1939_PROMISC", "SO_J1939_SEND_PRIO",
     "TIPC_CLUSTER_SCOPE", "TIPC_NODE_SCOPE",
 }
+# Enum members of glibc's <netinet/in.h>, not of the kernel's headers: musl
+# (Alpine) has no IPPORT_USERRESERVED, and a source build there must compile.
+GLIBC_ENUMS = {"IPPORT_USERRESERVED"}
 # CPython maps the kernel's TX_SETUP etc. to CAN_BCM_* names of its own, and
 # hard-codes constants newer than these headers; bsdsock leaves them out.
 SKIP |= {"ALG_OP_SIGN", "ALG_OP_VERIFY", "ALG_SET_PUBKEY"}
@@ -40,7 +43,12 @@ all_names = names(socket, lambda n: True)
 all_names += names(select, lambda n: n.startswith(("POLL", "EPOLL")))
 all_names = [n for n in all_names if not n.startswith("CAN_BCM_")]
 for n in all_names:
-    guard = "#if defined(__linux__)" if n in LINUX_ENUMS else f"#ifdef {n}"
+    if n in GLIBC_ENUMS:
+        guard = "#if defined(__GLIBC__)"
+    elif n in LINUX_ENUMS:
+        guard = "#if defined(__linux__)"
+    else:
+        guard = f"#ifdef {n}"
     out += [guard, f"BSDSOCK_CONSTANT({n})", "#endif"]
 root = os.path.join(os.path.dirname(__file__), "..")
 with open(os.path.join(root, "native", "constants.inc"), "w") as f:
