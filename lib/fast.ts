@@ -6,6 +6,7 @@
 import { markAsUntransferable } from 'node:worker_threads';
 
 import { native } from './binding';
+import * as v from './validate';
 
 // Native code keeps pointers into these three buffers for the env's whole
 // life. Marked untransferable, a transfer list copies them (Node 20) or
@@ -35,6 +36,39 @@ export const addrOut = new Uint8Array(native.addrOut);
  * short (a RangeError), not a zero-length read or write.
  */
 export const END = -1;
+
+// A string given to a sync send is encoded here rather than into a new
+// Buffer: TextEncoder.encodeInto costs less than Buffer.from (616 against
+// 1,369 instructions for 64 characters, callgrind), and nothing is
+// allocated. A string that might not fit (3 bytes per UTF-16 code unit at
+// most) gets a Buffer of its own, as before.
+const SCRATCH_SIZE = 64 * 1024;
+const scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+markAsUntransferable(scratch.buffer);
+const encoder = new TextEncoder();
+let encoded = END;
+
+/**
+ * The view a sync send of `data` sends: the data itself, or a string's
+ * UTF-8 bytes, in a scratch buffer when they fit. Then {@link sendLength}
+ * gives the length to send. Call it last before the syscall: the scratch
+ * holds the string only until the next call.
+ *
+ * @throws {TypeError} for anything but a string or an ArrayBufferView.
+ */
+export function sendView(data: unknown): ArrayBufferView {
+  if (typeof data === 'string' && data.length <= SCRATCH_SIZE / 3) {
+    encoded = encoder.encodeInto(data, scratch).written;
+    return scratch;
+  }
+  encoded = END;
+  return v.data(data);
+}
+
+/** The byte length to send of the view the last {@link sendView} gave: END for all of it. */
+export function sendLength(): number {
+  return encoded;
+}
 
 /** Writes the arguments every data call takes into the frame. */
 function args(fd: number, off: number, len: number, flags: number): void {

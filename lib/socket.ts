@@ -694,11 +694,12 @@ export class Socket {
    * send everything. A closed peer gives EPIPE, never SIGPIPE.
    */
   send(data: Data, flags = 0): number {
-    const view = v.data(data);
+    const view = fast.sendView(data);
+    const len = fast.sendLength();
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
-    const n = fast.send(fd, view, 0, END, flags);
-    return n >= 0 ? n : this.#sendWait(n, fd, view, 0, END, flags);
+    const n = fast.send(fd, view, 0, len, flags);
+    return n >= 0 ? n : this.#sendWait(n, fd, view, 0, len, flags);
   }
 
   /**
@@ -711,9 +712,10 @@ export class Socket {
    * SocketError (EPIPE once the peer is gone, never SIGPIPE).
    */
   trySend(data: Data, flags = 0): number {
-    const view = v.data(data);
+    const view = fast.sendView(data);
+    const len = fast.sendLength();
     if (flags !== 0) v.int32(flags, 'flags');
-    const n = fast.send(this.#h.fd, view, 0, END, flags | MSG_DONTWAIT);
+    const n = fast.send(this.#h.fd, view, 0, len, flags | MSG_DONTWAIT);
     if (n >= 0) return n;
     if (n === -EAGAIN) return -1;
     raise(n, 'send');
@@ -726,15 +728,16 @@ export class Socket {
    * non-blocking mode EAGAIN is thrown once the buffer fills.
    */
   sendall(data: Data, flags = 0): void {
-    const view = v.data(data);
+    const view = fast.sendView(data);
+    const len = fast.sendLength();
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
     const t = this.#timeout;
     const deadline = t !== null && t > 0 ? performance.now() + t * 1000 : -1;
     // The first send measures the view; the length is fixed from then on, as
     // in CPython (a growable SharedArrayBuffer may grow meanwhile).
-    let off = fast.send(fd, view, 0, END, flags);
-    const total = fast.viewBytes();
+    let off = fast.send(fd, view, 0, len, flags);
+    const total = len === END ? fast.viewBytes() : len;
     if (off < 0) off = this.#sendWait(off, fd, view, 0, total, flags, deadline);
     while (off < total) {
       let n = fast.send(fd, view, off, total - off, flags);
@@ -759,13 +762,15 @@ export class Socket {
       flags = v.int32(flagsOrAddress, 'flags');
       to = address;
     }
-    const view = v.data(data);
+    if (typeof data !== 'string') v.data(data); // checked before the address, which may run a getter
     const h = this.#h;
     const sockaddr = (this.#sendtoCache ??= new SockaddrCache()).get(h.family, to, 'sendto');
     const fd = h.fd;
-    const n = fast.sendto(fd, view, 0, END, flags, sockaddr);
+    const view = fast.sendView(data);
+    const len = fast.sendLength();
+    const n = fast.sendto(fd, view, 0, len, flags, sockaddr);
     if (n >= 0) return n;
-    return this.#sendtoWait(n, fd, view, END, flags, sockaddr, to);
+    return this.#sendtoWait(n, fd, view, len, flags, sockaddr, to);
   }
 
   /**

@@ -87,6 +87,51 @@ describe('20 tcp', () => {
     assert.equal(conn.recv(100).toString('latin1'), 'ABCD' + Buffer.from(new Uint16Array([0x4241]).buffer).toString('latin1'));
   });
 
+  it('strings go out as their UTF-8 bytes, whatever their length: multi-byte characters, lone surrogates as U+FFFD', () => {
+    const [c, conn] = connected();
+    // Around 21,845 characters a string may no longer fit the 64 KiB
+    // scratch a sync send encodes into, and gets a Buffer of its own.
+    const strings = ['', 'a', 'héllo wörld €', '\ud83d\ude00 \ud800 lone \udfff', 'é'.repeat(21_845), 'x'.repeat(21_846), '€'.repeat(30_000)];
+    for (const s of strings) {
+      const want = Buffer.from(s, 'utf8');
+      for (const send of [(x: string) => c.sendall(x), (x: string) => { let off = 0; const b = Buffer.from(x); while (off < b.length) off += c.send(b.subarray(off)); }]) {
+        send(s);
+        let got = Buffer.alloc(0);
+        while (got.length < want.length) got = Buffer.concat([got, conn.recv(65536)]);
+        assert.ok(got.equals(want), `${s.length} characters`);
+      }
+      if (s.length > 0 && s.length < 21_845) {
+        assert.equal(c.send(s), want.length);
+        assert.ok(conn.recv(65536).equals(want));
+      }
+    }
+  });
+
+  it('a string given to sendto is encoded after the address is read, so a getter that sends cannot change it', () => {
+    const a = track(socket(AF_INET, SOCK_DGRAM));
+    const b = track(socket(AF_INET, SOCK_DGRAM));
+    a.bind(['127.0.0.1', 0]);
+    b.bind(['127.0.0.1', 0]);
+    b.settimeout(10);
+    const [host, port] = b.getsockname() as [string, number];
+    const address = [host, port] as [string, number];
+    Object.defineProperty(address, 0, {
+      get() {
+        a.sendto('from the getter', ['127.0.0.1', port]);
+        return host;
+      },
+    });
+    a.sendto('the datagram', address);
+    // The getter runs (once or more) before the datagram goes: had the
+    // string been encoded first, the getter's own send would have
+    // overwritten it ('from the ge').
+    const got: string[] = [];
+    do got.push(b.recv(100).toString());
+    while (got.at(-1) === 'from the getter' && got.length < 10);
+    assert.ok(got.length > 1);
+    assert.equal(got.at(-1), 'the datagram');
+  });
+
   it('recv returns exactly what arrived, and an empty Buffer at EOF, again and again', () => {
     const [c, conn] = connected();
     c.sendall('abc');

@@ -118,6 +118,19 @@ describe('21 udp', () => {
     assert.ok(Object.isFrozen(addrs[0]));
   });
 
+  it('recvfrom gives each of many peers taking turns its own address', () => {
+    // More peers than the decoded-address cache holds, in turn and out of turn.
+    const server = udp();
+    const peers = Array.from({ length: 7 }, () => udp());
+    const order = [0, 1, 2, 3, 4, 5, 6, 0, 6, 1, 1, 5, 2, 4, 3, 0, 0, 6];
+    for (const i of order) {
+      peers[i]!.sendto(String(i), server.getsockname());
+      const [data, from] = server.recvfrom(10);
+      assert.equal(data.toString(), String(i));
+      assert.deepEqual(from, peers[i]!.getsockname());
+    }
+  });
+
   it('connected UDP: send/recv, and ECONNREFUSED after an ICMP port unreachable', () => {
     const server = udp();
     const client = udp();
