@@ -99,13 +99,16 @@ export interface Native {
   recvfromPool(slab: ArrayBuffer, small?: ArrayBuffer): void;
 
   // messages (native/msg.cc)
-  /** sendmsg(2) of `buffers` with `cmsgs` (level, type, data, level, ...) to `sockaddr` (null: none). */
-  sendmsg(fd: number, buffers: Bytes[], cmsgs: Array<number | Bytes>, flags: number, sockaddr: Bytes | null): number;
+  /** sendmsg(2) of `buffers` with `cmsgs` (level, type, data, level, ...) to `sockaddr` (null: none); fd, flags and result in the frame. */
+  sendmsg(buffers: Bytes[], cmsgs: Array<number | Bytes>, sockaddr: Bytes | null): void;
   /**
-   * recvmsg(2) into `buffers`: -errno, or [nbytes, msgFlags, malformed,
-   * level, type, data, level, ...]; the sender lands in `addr`.
+   * recvmsg(2) into `buffers`, the frame's fd, flags and ancbufsize in, the
+   * result, msg_flags and malformed out, the sender in addrOut: the
+   * ancillary items (level, type, data, level, ...), or undefined for none.
    */
-  recvmsg(fd: number, buffers: Bytes[], ancbufsize: number, flags: number, addr: AddrOut): number | Array<number | boolean | Buffer>;
+  recvmsgViews(buffers: Bytes[]): Array<number | Buffer> | undefined;
+  /** recvmsgViews into a receive pool slab, as recvPool. */
+  recvmsgPool(slab: ArrayBuffer, small?: ArrayBuffer): Array<number | Buffer> | undefined;
   cmsgLen(length: number): number;
   cmsgSpace(length: number): number;
 

@@ -130,6 +130,55 @@ export function recvfromPool(fd: number, slab: ArrayBuffer, off: number, len: nu
   return F[7]!;
 }
 
+/**
+ * recvmsg(2) into a receive pool slab, as {@link recvPool}, with room for
+ * `ancbufsize` bytes of ancillary data: the count or -errno; then
+ * {@link messageItems}, {@link msgFlags}, {@link malformed} and the sender
+ * in {@link addrOut} tell the rest.
+ */
+export function recvmsgPool(fd: number, slab: ArrayBuffer, off: number, len: number, flags: number, ancbufsize: number, small?: ArrayBuffer, smallOff = 0, copyMax = 0): number {
+  args(fd, off, len, flags);
+  F[4] = smallOff;
+  F[5] = copyMax;
+  F[9] = ancbufsize;
+  items = small === undefined ? native.recvmsgPool(slab) : native.recvmsgPool(slab, small);
+  return F[7]!;
+}
+
+/** {@link recvmsgPool} scattering into `views` (recvmsgInto). */
+export function recvmsgViews(fd: number, views: ArrayBufferView[], flags: number, ancbufsize: number): number {
+  F[0] = fd;
+  F[3] = flags;
+  F[9] = ancbufsize;
+  items = native.recvmsgViews(views);
+  return F[7]!;
+}
+
+let items: Array<number | Buffer> | undefined;
+
+/** The ancillary items the last recvmsg received, flat (level, type, data, ...), or undefined for none. */
+export function messageItems(): Array<number | Buffer> | undefined {
+  return items;
+}
+
+/** The msg_flags of the last recvmsg. */
+export function msgFlags(): number {
+  return F[10]!;
+}
+
+/** Whether the last recvmsg received an ancillary item cut short (CPython's "malformed or improperly-truncated"). */
+export function malformed(): boolean {
+  return F[11] === 1;
+}
+
+/** sendmsg(2) of `views` with the flat ancillary items `cmsgs` to `sockaddr` (null: none), MSG_NOSIGNAL: the count, or -errno. */
+export function sendmsg(fd: number, views: ArrayBufferView[], cmsgs: Array<number | Buffer>, flags: number, sockaddr: Uint8Array | null): number {
+  F[0] = fd;
+  F[3] = flags;
+  native.sendmsg(views, cmsgs, sockaddr);
+  return F[7]!;
+}
+
 /** After a recvPool or recvfromPool given `small`: 1 if the result was copied there, 0 if not, -1 if it was too short (detached). */
 export function copied(): number {
   return F[6]!;

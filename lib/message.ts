@@ -10,7 +10,7 @@ import type { Address, SocketAddress } from './address';
 import { decodeAddrOut } from './address';
 import { native } from './binding';
 import { SCM_RIGHTS, SOL_SOCKET } from './constant-names';
-import { addrOut } from './fast';
+import * as fast from './fast';
 import * as v from './validate';
 
 /**
@@ -59,7 +59,8 @@ export function CMSG_SPACE(length: number): number {
 
 /** sendmsg()'s `buffers`: any iterable of data, a string sent as UTF-8 (not a string itself). */
 export function sendBuffers(buffers: unknown): ArrayBufferView[] {
-  return v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => v.data(b, `buffers[${i}]`));
+  // The name is made only for what is not a view: most buffers are.
+  return v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => (ArrayBuffer.isView(b) ? b : v.data(b, `buffers[${i}]`)));
 }
 
 /** recvmsgInto()'s `buffers`: any iterable of writable views. */
@@ -74,6 +75,7 @@ export function intoBuffers(buffers: unknown): ArrayBufferView[] {
  * must fit in a socklen_t.
  */
 export function ancillaryOut(ancdata: unknown): Array<number | Buffer> {
+  if (Array.isArray(ancdata) && ancdata.length === 0) return []; // the usual case, without a closure
   const flat: Array<number | Buffer> = [];
   let space = 0;
   v.items(ancdata as Iterable<unknown>, 'ancdata', (item, i) => {
@@ -97,40 +99,22 @@ export function ancillarySize(ancbufsize: unknown): number {
   return v.size(ancbufsize, 'ancbufsize', INT_MAX);
 }
 
-/** What one recvmsg call got besides the byte count (one per call: never shared). */
-export interface Received {
-  rest: [ancdata: AncillaryItem[], msgFlags: number, address: SocketAddress | null] | null;
-  malformed: boolean;
-}
-
-/** A fresh {@link Received} for one call. */
-export function receiving(): Received {
-  return { rest: null, malformed: false };
-}
-
 /**
- * recvmsg(2) once into `views`: the byte count, or -errno (with EAGAIN as
- * an ordinary value, for the retry loops). On success the rest of the
- * result lands in `got`, decoded at once: the address buffer is shared, and
- * whatever runs next may receive too.
+ * `[ancdata, msgFlags, address]` of the recvmsg just made (fast.recvmsgPool
+ * or recvmsgViews, through lib/pool.ts or not): read at once, before
+ * anything else receives, since it comes from state the next call reuses.
  */
-export function recvmsgOnce(got: Received, fd: number, views: ArrayBufferView[], ancbufsize: number, flags: number): number {
-  const r = native.recvmsg(fd, views, ancbufsize, flags, addrOut);
-  if (typeof r === 'number') return r;
+export function received(): [AncillaryItem[], number, SocketAddress | null] {
+  const flat = fast.messageItems();
   const ancdata: AncillaryItem[] = [];
-  for (let k = 3; k < r.length; k += 3) ancdata.push([r[k] as number, r[k + 1] as number, r[k + 2] as Buffer]);
-  got.rest = [ancdata, r[1] as number, decodeAddrOut()];
-  got.malformed = r[2] === true;
-  return r[0] as number;
-}
-
-/** `[ancdata, msgFlags, address]` of a successful recvmsgOnce() into `got`. */
-export function received(got: Received): [AncillaryItem[], number, SocketAddress | null] {
-  if (got.malformed) {
+  if (flat !== undefined) {
+    for (let k = 0; k + 2 < flat.length; k += 3) ancdata.push([flat[k] as number, flat[k + 1] as number, flat[k + 2] as Buffer]);
+  }
+  if (fast.malformed()) {
     // Python's RuntimeWarning; the items are kept, cut to what arrived.
     process.emitWarning('received malformed or improperly-truncated ancillary data', 'RuntimeWarning');
   }
-  return got.rest!;
+  return [ancdata, fast.msgFlags(), decodeAddrOut()];
 }
 
 /** The byte lengths of `views` when an async call is made. */

@@ -109,30 +109,37 @@ function ownBuffer(bufsize: number, flags: number): Buffer | null {
   return bufsize > MAX_POOLED ? Buffer.allocUnsafe(bufsize) : null;
 }
 
-/**
- * recv(2) or recvfrom(2) (`from`) of up to `bufsize` (> 0) bytes into the
- * pool: the count, or -errno.
- */
-function receive(fd: number, bufsize: number, flags: number, from: boolean): number {
+// What receive() calls: recv(2), recvfrom(2) or recvmsg(2).
+const RECV = 0;
+const RECVFROM = 1;
+const RECVMSG = 2;
+
+/** One receive of `kind` into `slab` at `at` (copying a small result to `into` when given). */
+function call(kind: number, fd: number, slab: ArrayBuffer, at: number, bufsize: number, flags: number, ancbufsize: number, into?: ArrayBuffer, intoAt = 0, copyMax = 0): number {
+  if (kind === RECV) return fast.recvPool(fd, slab, at, bufsize, flags, into, intoAt, copyMax);
+  if (kind === RECVFROM) return fast.recvfromPool(fd, slab, at, bufsize, flags, into, intoAt, copyMax);
+  return fast.recvmsgPool(fd, slab, at, bufsize, flags, ancbufsize, into, intoAt, copyMax);
+}
+
+/** A receive of `kind` of up to `bufsize` (> 0) bytes into the pool: the count, or -errno. */
+function receive(kind: number, fd: number, bufsize: number, flags: number, ancbufsize: number): number {
   let r: number;
   const room = SMALL_SIZE - smallOffset;
   if (bufsize <= room) {
-    r = from ? fast.recvfromPool(fd, small, smallOffset, bufsize, flags) : fast.recvPool(fd, small, smallOffset, bufsize, flags);
+    r = call(kind, fd, small, smallOffset, bufsize, flags, ancbufsize);
     if (r === NO_SLAB) {
       newSmall();
-      return receive(fd, bufsize, flags, from);
+      return receive(kind, fd, bufsize, flags, ancbufsize);
     }
     inSmall = true;
     return r;
   }
   if (slabSize - offset < bufsize) newLarge(bufsize);
   const copyMax = room < SMALL_MAX ? room : SMALL_MAX;
-  r = from
-    ? fast.recvfromPool(fd, slab, offset, bufsize, flags, small, smallOffset, copyMax)
-    : fast.recvPool(fd, slab, offset, bufsize, flags, small, smallOffset, copyMax);
+  r = call(kind, fd, slab, offset, bufsize, flags, ancbufsize, small, smallOffset, copyMax);
   if (r === NO_SLAB) {
     newLarge(bufsize);
-    return receive(fd, bufsize, flags, from);
+    return receive(kind, fd, bufsize, flags, ancbufsize);
   }
   const copied = fast.copied();
   if (copied < 0) newSmall(); // detached: take() copies this one, the next goes to a new slab
@@ -148,7 +155,7 @@ function receive(fd: number, bufsize: number, flags: number, from: boolean): num
 export function recv(fd: number, bufsize: number, flags: number): number {
   own = ownBuffer(bufsize, flags);
   if (own !== null) return fast.recv(fd, own, 0, bufsize, flags);
-  return receive(fd, bufsize, flags, false);
+  return receive(RECV, fd, bufsize, flags, 0);
 }
 
 /**
@@ -158,16 +165,29 @@ export function recv(fd: number, bufsize: number, flags: number): number {
 export function recvfrom(fd: number, bufsize: number, flags: number): number {
   own = ownBuffer(bufsize, flags);
   if (own !== null) return fast.recvfrom(fd, own, 0, bufsize, flags);
-  if (bufsize > 0) return receive(fd, bufsize, flags, true);
+  if (bufsize > 0) return receive(RECVFROM, fd, bufsize, flags, 0);
   inSmall = true; // an empty result, sliced from anywhere
   return fast.recvfrom(fd, NO_BYTES, 0, 0, flags);
 }
 
 /**
- * A view of `bufsize` bytes to receive into, for a call that takes views
- * (recvmsg, getsockopt): the pool's next bytes, or a buffer of its own. Fill
- * it, then {@link take} the count before anything else uses the pool: the
- * view is only good until then.
+ * {@link recv} with recvmsg(2), with room for `ancbufsize` bytes of
+ * ancillary data: fast.messageItems(), msgFlags() and addrOut tell the
+ * rest. A bufsize of 0 makes the call too, as CPython's.
+ */
+export function recvmsg(fd: number, bufsize: number, flags: number, ancbufsize: number): number {
+  own = ownBuffer(bufsize, flags);
+  if (own !== null) return fast.recvmsgViews(fd, [own], flags, ancbufsize);
+  if (bufsize > 0) return receive(RECVMSG, fd, bufsize, flags, ancbufsize);
+  inSmall = true; // an empty result, sliced from anywhere
+  return fast.recvmsgViews(fd, [NO_BYTES], flags, ancbufsize);
+}
+
+/**
+ * A view of `bufsize` bytes to receive into, for a call that takes a view
+ * (getsockopt): the pool's next bytes, or a buffer of its own. Fill it,
+ * then {@link take} the count before anything else uses the pool: the view
+ * is only good until then.
  */
 export function region(bufsize: number, flags: number): Uint8Array {
   own = ownBuffer(bufsize, flags);

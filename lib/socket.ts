@@ -302,6 +302,14 @@ export class Socket {
     return this.#retry(r, 'recvfrom', POLLIN, () => pool.recvfrom(fd, bufsize, flags));
   }
 
+  #recvmsgPoolWait(r: number, fd: number, bufsize: number, flags: number, ancbufsize: number): number {
+    return this.#retry(r, 'recvmsg', POLLIN, () => pool.recvmsg(fd, bufsize, flags, ancbufsize));
+  }
+
+  #recvmsgViewsWait(r: number, fd: number, views: ArrayBufferView[], flags: number, ancbufsize: number): number {
+    return this.#retry(r, 'recvmsg', POLLIN, () => fast.recvmsgViews(fd, views, flags, ancbufsize));
+  }
+
   #sendWait(r: number, fd: number, view: ArrayBufferView, off: number, len: number, flags: number, deadline = -1): number {
     return this.#retry(r, 'send', POLLOUT, () => fast.send(fd, view, off, len, flags), undefined, deadline);
   }
@@ -792,9 +800,13 @@ export class Socket {
     if (flags !== 0) v.int32(flags, 'flags');
     const h = this.#h;
     const to = address === null || address === undefined ? null : toSockaddr(h.family, address, 'sendmsg', true);
-    const op = () => native.sendmsg(h.fd, views, cmsgs, flags, to);
-    const n = op();
-    return n >= 0 ? n : this.#retry(n, 'sendmsg', POLLOUT, op, to === null ? undefined : errorWhere(address));
+    const n = fast.sendmsg(h.fd, views, cmsgs, flags, to);
+    return n >= 0 ? n : this.#sendmsgWait(n, views, cmsgs, flags, to, address);
+  }
+
+  #sendmsgWait(r: number, views: ArrayBufferView[], cmsgs: Array<number | Buffer>, flags: number, to: Buffer | null, address: unknown): number {
+    const fd = this.#h.fd;
+    return this.#retry(r, 'sendmsg', POLLOUT, () => fast.sendmsg(fd, views, cmsgs, flags, to), to === null ? undefined : errorWhere(address));
   }
 
   /**
@@ -813,9 +825,11 @@ export class Socket {
     v.size(bufsize, 'bufsize', kMaxLength);
     msg.ancillarySize(ancbufsize);
     if (flags !== 0) v.int32(flags, 'flags');
-    const got = msg.receiving();
-    const n = this.#recvmsg(got, [pool.region(bufsize, flags)], ancbufsize, flags);
-    return [pool.take(n, bufsize), ...msg.received(got)];
+    const fd = this.#h.fd;
+    let n = pool.recvmsg(fd, bufsize, flags, ancbufsize);
+    if (n < 0) n = this.#recvmsgPoolWait(n, fd, bufsize, flags, ancbufsize);
+    const [ancdata, msgFlags, address] = msg.received();
+    return [pool.take(n, bufsize), ancdata, msgFlags, address];
   }
 
   /**
@@ -827,16 +841,11 @@ export class Socket {
     const views = msg.intoBuffers(buffers);
     msg.ancillarySize(ancbufsize);
     if (flags !== 0) v.int32(flags, 'flags');
-    const got = msg.receiving();
-    const n = this.#recvmsg(got, views, ancbufsize, flags);
-    return [n, ...msg.received(got)];
-  }
-
-  #recvmsg(got: msg.Received, views: ArrayBufferView[], ancbufsize: number, flags: number): number {
     const fd = this.#h.fd;
-    const op = () => msg.recvmsgOnce(got, fd, views, ancbufsize, flags);
-    const n = op();
-    return n >= 0 ? n : this.#retry(n, 'recvmsg', POLLIN, op);
+    let n = fast.recvmsgViews(fd, views, flags, ancbufsize);
+    if (n < 0) n = this.#recvmsgViewsWait(n, fd, views, flags, ancbufsize);
+    const [ancdata, msgFlags, address] = msg.received();
+    return [n, ancdata, msgFlags, address];
   }
 
   /**
@@ -1289,7 +1298,7 @@ export class Socket {
       const sizes = msg.sizesOf(views);
       const attempt = (to: Buffer | null) => () => {
         msg.checkSizes(views, sizes);
-        return native.sendmsg(h.fd, views, cmsgs, f, to);
+        return fast.sendmsg(h.fd, views, cmsgs, f, to);
       };
       if (address === null) return this.#aio().run(this, WRITE, 'sendmsg', attempt(null), identity, options);
       const sockaddr = toSockaddr(h.family, address, 'sendmsg', false);
@@ -1317,15 +1326,15 @@ export class Socket {
       msg.ancillarySize(ancbufsize);
       const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
       const h = this.#h;
-      const got = msg.receiving();
       return this.#aio().run(
         this,
         READ,
         'recvmsg',
-        // The pool's bytes are taken anew at each attempt: others may use the
-        // pool while this call waits.
-        () => msg.recvmsgOnce(got, h.fd, [pool.region(bufsize, flags)], ancbufsize, f),
-        (n): RecvmsgResult => [pool.take(n, bufsize), ...msg.received(got)],
+        () => pool.recvmsg(h.fd, bufsize, f, ancbufsize),
+        (n): RecvmsgResult => {
+          const [ancdata, msgFlags, address] = msg.received();
+          return [pool.take(n, bufsize), ancdata, msgFlags, address];
+        },
         options,
       );
     } catch (err) {
@@ -1354,16 +1363,18 @@ export class Socket {
       const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
       const h = this.#h;
       const sizes = msg.sizesOf(views);
-      const got = msg.receiving();
       return this.#aio().run(
         this,
         READ,
         'recvmsg',
         () => {
           msg.checkSizes(views, sizes);
-          return msg.recvmsgOnce(got, h.fd, views, ancbufsize, f);
+          return fast.recvmsgViews(h.fd, views, f, ancbufsize);
         },
-        (n): RecvmsgIntoResult => [n, ...msg.received(got)],
+        (n): RecvmsgIntoResult => {
+          const [ancdata, msgFlags, address] = msg.received();
+          return [n, ancdata, msgFlags, address];
+        },
         options,
       );
     } catch (err) {

@@ -103,7 +103,7 @@ void SockaddrOut::Store() const {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitCalls(env, exports);
-  InitIo(env, exports);
+  FastState* fast = InitIo(env, exports);
   InitAddress(env, exports);
   InitOptions(env, exports);
   InitConstants(env, exports);
@@ -111,7 +111,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMultiplex(env, exports);
   InitPoller(env, exports);
   InitNames(env, exports);
-  InitMsg(env, exports);
+  if (fast != nullptr) InitMsg(env, exports, fast);
   InitSendfile(env, exports);
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));

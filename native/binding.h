@@ -8,8 +8,11 @@
 #include <napi.h>
 #include <sys/socket.h>
 
+#include <sys/uio.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace bsdsock {
 
@@ -107,9 +110,47 @@ struct SockaddrOut {
 };
 void AddrOut(const Napi::CallbackInfo& info, size_t i, SockaddrOut* out);
 
+// The hot path's per-env state (native/io.cc): the frame, a Float64Array
+// that lib/fast.ts fills with a call's integer arguments and reads its
+// results from, and the sockaddr buffers in and out. Frame slots:
+//   0 fd, 1 byte offset, 2 byte length (-1: to the end), 3 flags,
+//   4 sockaddr length, option level or small-results offset,
+//   5 option name or copy limit, 6 option value out or copied out,
+//   7 result (>= 0 or -errno), 8 the data view's byte length out,
+//   9 recvmsg's ancbufsize, 10 its msg_flags out, 11 1 when it received a
+//   malformed ancillary item.
+constexpr size_t kFrameSlots = 12;
+struct FastState {
+  double* frame = nullptr;
+  uint8_t* addr_in = nullptr;   // sockaddr for sendto, length in frame[4]
+  uint8_t* addr_out = nullptr;  // sockaddr + uint32 length (kAddrOutSize), from recvfrom
+};
+
+// An integer from a frame slot; NaN and out-of-range values become `bad`
+// (never undefined behaviour from a cast).
+inline int SlotInt(double v, int bad = -1) {
+  return v >= -2147483648.0 && v <= 2147483647.0 ? static_cast<int>(v) : bad;
+}
+
+// Copies a received sockaddr of `len` bytes (clipped to the storage) and its
+// length to the address-out buffer.
+inline void StoreAddrOut(FastState* s, const sockaddr_storage& from, socklen_t len) {
+  uint32_t n = len > sizeof from ? sizeof from : len;
+  std::memcpy(s->addr_out, &from, n);
+  std::memcpy(s->addr_out + sizeof from, &n, sizeof n);
+}
+
+// One recvmsg(2) into `iov` (native/msg.cc), with the frame's fd, flags and
+// ancbufsize: the result in frame[7], msg_flags in frame[10], the sender in
+// the address-out buffer, and in *items the ancillary items received as a
+// flat array (level, type, Buffer, ...), or undefined for none. False with
+// a JavaScript exception pending if they could not be made (their fds are
+// closed then).
+bool RecvmsgIov(napi_env env, FastState* s, iovec* iov, size_t iovcnt, napi_value* items);
+
 // Registration of each binding file's functions on the module's exports.
 void InitCalls(Napi::Env env, Napi::Object exports);
-void InitIo(Napi::Env env, Napi::Object exports);
+FastState* InitIo(Napi::Env env, Napi::Object exports);
 void InitAddress(Napi::Env env, Napi::Object exports);
 void InitOptions(Napi::Env env, Napi::Object exports);
 void InitConstants(Napi::Env env, Napi::Object exports);
@@ -117,7 +158,7 @@ void InitResolve(Napi::Env env, Napi::Object exports);
 void InitMultiplex(Napi::Env env, Napi::Object exports);
 void InitPoller(Napi::Env env, Napi::Object exports);
 void InitNames(Napi::Env env, Napi::Object exports);
-void InitMsg(Napi::Env env, Napi::Object exports);
+void InitMsg(Napi::Env env, Napi::Object exports, FastState* state);
 void InitSendfile(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsdsock

@@ -18,10 +18,7 @@
 //     view's byteLength (in the optimized sync methods, a generic property
 //     load and a builtin call: as costly as the rest of their JavaScript).
 //
-// Frame slots: 0 fd, 1 byte offset, 2 byte length (-1: to the end), 3 flags,
-// 4 sockaddr length or option level (or small-results offset), 5 option name
-// (or copy limit), 6 option value out (or copied out), 7 result (>= 0 or
-// -errno), 8 the data view's byte length out.
+// The frame's slots are listed in binding.h (FastState).
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -32,20 +29,6 @@
 namespace bsdsock {
 
 namespace {
-
-constexpr size_t kFrameSlots = 9;
-
-struct FastState {
-  double* frame = nullptr;
-  uint8_t* addr_in = nullptr;   // sockaddr for sendto, length in frame[4]
-  uint8_t* addr_out = nullptr;  // sockaddr + uint32 length, from recvfrom
-};
-
-// An integer from a frame slot; NaN and out-of-range values become `bad`
-// (never undefined behaviour from a cast).
-inline int SlotInt(double v, int bad = -1) {
-  return v >= -2147483648.0 && v <= 2147483647.0 ? static_cast<int>(v) : bad;
-}
 
 // The bytes of the data view argument and the state; false (with a JS
 // exception pending) for a non-view or a range outside it.
@@ -113,11 +96,7 @@ ssize_t RecvfromInto(FastState* s, uint8_t* data, size_t len) {
   sockaddr_storage from;
   socklen_t flen = sizeof from;
   ssize_t r = sys::recvfrom(SlotInt(f[0]), data, len, SlotInt(f[3], 0), &from, &flen);
-  if (r >= 0) {
-    uint32_t n = flen > sizeof from ? sizeof from : flen;
-    std::memcpy(s->addr_out, &from, n);
-    std::memcpy(s->addr_out + sizeof from, &n, sizeof n);
-  }
+  if (r >= 0) StoreAddrOut(s, from, flen);
   return r;
 }
 
@@ -242,6 +221,19 @@ napi_value RecvfromPool(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// recvmsgPool(slab, small): recvmsg(2) into the pool (recvPool's frame,
+// plus ancbufsize, msg_flags and malformed: see binding.h) -> the ancillary
+// items, or undefined.
+napi_value RecvmsgPool(napi_env env, napi_callback_info info) {
+  PoolCall call;
+  if (!PoolPrologue(env, info, &call)) return nullptr;
+  iovec iov{call.data, call.len};
+  napi_value items;
+  if (!RecvmsgIov(env, call.state, &iov, 1, &items)) return nullptr;
+  PoolEpilogue(env, call, static_cast<ssize_t>(call.state->frame[7]));
+  return items;
+}
+
 // getsockoptInt(): frame fd, level, name -> result, value in slot 6
 napi_value GetsockoptInt(napi_env env, napi_callback_info info) {
   void* st = nullptr;
@@ -269,7 +261,7 @@ napi_value NewBuffer(napi_env env, size_t size, uint8_t** data) {
 
 }  // namespace
 
-void InitIo(Napi::Env env, Napi::Object exports) {
+FastState* InitIo(Napi::Env env, Napi::Object exports) {
   auto* s = new FastState();
   napi_add_env_cleanup_hook(env, [](void* p) { delete static_cast<FastState*>(p); }, s);
   // The buffers are V8's (their memory never moves) and stay alive as
@@ -279,7 +271,7 @@ void InitIo(Napi::Env env, Napi::Object exports) {
   s->frame = reinterpret_cast<double*>(frame);
   napi_value addr_in_ab = NewBuffer(env, sizeof(sockaddr_storage), &s->addr_in);
   napi_value addr_out_ab = NewBuffer(env, kAddrOutSize, &s->addr_out);
-  if (frame_ab == nullptr || addr_in_ab == nullptr || addr_out_ab == nullptr) return;
+  if (frame_ab == nullptr || addr_in_ab == nullptr || addr_out_ab == nullptr) return nullptr;
   exports.Set("frame", Napi::Value(env, frame_ab));
   exports.Set("addrIn", Napi::Value(env, addr_in_ab));
   exports.Set("addrOut", Napi::Value(env, addr_out_ab));
@@ -287,12 +279,14 @@ void InitIo(Napi::Env env, Napi::Object exports) {
     const char* name;
     napi_callback cb;
   };
-  for (const Fn& fn : {Fn{"recv", Recv}, Fn{"send", Send}, Fn{"recvfrom", Recvfrom},
-                       Fn{"sendto", Sendto}, Fn{"getsockoptInt", GetsockoptInt},  Fn{"recvPool", RecvPool}, Fn{"recvfromPool", RecvfromPool}}) {
+  for (const Fn& fn : {Fn{"recv", Recv}, Fn{"send", Send}, Fn{"recvfrom", Recvfrom}, Fn{"sendto", Sendto},
+                       Fn{"getsockoptInt", GetsockoptInt}, Fn{"recvPool", RecvPool}, Fn{"recvfromPool", RecvfromPool},
+                       Fn{"recvmsgPool", RecvmsgPool}}) {
     napi_value f;
     napi_create_function(env, fn.name, NAPI_AUTO_LENGTH, fn.cb, s, &f);
     exports.Set(fn.name, Napi::Value(env, f));
   }
+  return s;
 }
 
 }  // namespace bsdsock
