@@ -51,12 +51,20 @@ export const MAX_POOLED = 4 * 1024 * 1024;
 const SMALL_SIZE = 8 * 1024;
 const SMALL_MAX = SMALL_SIZE >>> 1;
 
-// Buffer's species is Node's FastBuffer, the class Buffer.allocUnsafe
-// returns: constructing it over a slab is a plain Uint8Array construction,
-// without Buffer.from's argument checks.
-const FastBuffer = (Buffer as unknown as { [Symbol.species]: new (ab: ArrayBuffer, offset: number, length: number) => Buffer })[
-  Symbol.species
-];
+// Buffer's species is Node's FastBuffer (Node 20 to 26), the class
+// Buffer.allocUnsafe returns: constructing it over a slab is a plain
+// Uint8Array construction, without Buffer.from's argument checks. Should a
+// Node answer something else, Buffer.from does the same job.
+type BufferClass = new (ab: ArrayBuffer, offset: number, length: number) => Buffer;
+const species = (Buffer as unknown as { [Symbol.species]: unknown })[Symbol.species];
+const FastBuffer: BufferClass =
+  typeof species === 'function' && species !== Buffer && Reflect.construct(species, [new ArrayBuffer(1), 0, 1]) instanceof Buffer
+    ? (species as BufferClass)
+    : (class {
+        constructor(ab: ArrayBuffer, offset: number, length: number) {
+          return Buffer.from(ab, offset, length);
+        }
+      } as unknown as BufferClass);
 
 const NO_BYTES = new Uint8Array(0);
 /** What native code returns for a slab too short for the range: detached (native/io.cc kNoSlab). */
