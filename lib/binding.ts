@@ -205,6 +205,12 @@ export interface Native {
   ): number;
   setsockoptNull(fd: number, level: number, name: number, optlen: number): number;
 
+  // errno names and descriptions (native/errors.cc)
+  /** [value, name, description, value, ...] for every errno value the platform names, in increasing order. */
+  errnoTable(): Array<number | string>;
+  /** strerror_r(3): the C library's description of any int. */
+  strerror(errno: number): string;
+
   /** Every constant the platform defines (native/constants.cc). */
   readonly constants: Readonly<Record<string, number>>;
   readonly SOCKADDR_STORAGE_SIZE: number;

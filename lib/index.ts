@@ -2,7 +2,7 @@
 // Python's socket module. See README.md for the Python -> bsdsock table.
 
 export { Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type Data } from './socket';
-export { SocketError, SocketTimeoutError, AddressInfoError, type ErrorAddress } from './errors';
+export { SocketError, SocketTimeoutError, AddressInfoError, errorcode, strerror, type ErrorAddress } from './errors';
 export type { Address, SocketAddress, InetAddress, Inet6Address, InetSocketAddress, Inet6SocketAddress } from './address';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';

@@ -113,6 +113,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNames(env, exports);
   InitMsg(env, exports);
   InitSendfile(env, exports);
+  InitErrors(env, exports);
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));
   return exports;

@@ -119,5 +119,6 @@ void InitPoller(Napi::Env env, Napi::Object exports);
 void InitNames(Napi::Env env, Napi::Object exports);
 void InitMsg(Napi::Env env, Napi::Object exports);
 void InitSendfile(Napi::Env env, Napi::Object exports);
+void InitErrors(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsdsock

@@ -133,6 +133,7 @@ function isSocketError(err: unknown, code: string, syscall: string, extra: Recor
 function isOutsideBuffer(err: unknown): void {
   assert.ok(err instanceof RangeError, String(err));
   assert.equal(err.message, 'bsdsock: byte range outside the buffer');
+  assert.equal((err as { code?: unknown }).code, 'ERR_BUFFER_OUT_OF_BOUNDS');
 }
 
 /** Detaches `ab` (transfers it away): every view on it becomes empty. */
@@ -1383,7 +1384,7 @@ describe('70 async', function () {
       const err = await watch(c.connectAsync(['127.0.0.1', port])).error();
       isSocketError(err, 'ECONNREFUSED', 'connect', { address: '127.0.0.1', port });
       assert.equal((err as SocketError).errno, 111);
-      assert.equal((err as SocketError).message, `connect ECONNREFUSED 127.0.0.1:${port}`);
+      assert.equal((err as SocketError).message, `connect ECONNREFUSED 127.0.0.1:${port}: Connection refused`);
       const d = track(socket());
       assert.throws(
         () => d.connect(['127.0.0.1', port]),
