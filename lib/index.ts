@@ -4,6 +4,18 @@
 export { Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type Data } from './socket';
 export { SocketError, SocketTimeoutError, AddressInfoError, errorcode, strerror, type ErrorAddress } from './errors';
 export type { Address, SocketAddress, InetAddress, Inet6Address, InetSocketAddress, Inet6SocketAddress } from './address';
+export {
+  hasFamily,
+  hasType,
+  type Family,
+  type SocketType,
+  type AddressFamilies,
+  type AddressOf,
+  type SocketAddressOf,
+  type SenderOf,
+  type UnixAddress,
+  type UnixSocketAddress,
+} from './family';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';
 export {
@@ -53,6 +65,7 @@ export {
   type RecvmsgIntoResult,
   type RecvFdsResult,
   type MessageSocket,
+  type DataList,
 } from './message';
 export type { SocketFile, FileData, MakefileOptions } from './makefile';
 export { constants } from './constants';

@@ -18,8 +18,9 @@ import {
 } from '../lib';
 import { O_NONBLOCK, errno, fdFlags, python, since, sockets, start, throwsCode, throwsSocketError, ticks } from './helpers';
 
-function listener(track: (s: Socket) => Socket, backlog?: number): Socket {
-  const l = track(socket());
+function listener(track: (s: Socket) => Socket, backlog?: number) {
+  const l = socket();
+  track(l);
   l.bind(['127.0.0.1', 0]);
   l.listen(backlog);
   return l;

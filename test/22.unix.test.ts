@@ -12,7 +12,7 @@ describe('22 unix', () => {
   const track = sockets();
   const tmp = tempDirs();
 
-  function unix(type = SOCK_STREAM): Socket {
+  function unix(type: number = SOCK_STREAM): Socket {
     const s = track(socket(AF_UNIX, type));
     s.settimeout(10);
     return s;

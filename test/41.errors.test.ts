@@ -19,6 +19,7 @@ import {
   AddressInfoError,
   SOCK_SEQPACKET,
   SOCK_STREAM,
+  Socket,
   SocketError,
   SocketTimeoutError,
   errorcode,
@@ -261,7 +262,8 @@ describe('41 errors', () => {
         // (A view, even a detached one, is an option value: bytes.)
         if (!ArrayBuffer.isView(value)) check('setsockopt(value)', () => s.setsockopt(1, 2, value as number), TypeError, 'ERR_INVALID_ARG_TYPE');
         check('settimeout(timeout)', () => a.settimeout(value as number), TypeError, 'ERR_INVALID_ARG_TYPE');
-        if (typeof value !== 'function' && typeof value !== 'object') check('bind(address)', () => s.bind(value as string), TypeError, 'ERR_INVALID_ARG_TYPE');
+        const any: Socket = s; // of any family: any address type-checks
+        if (typeof value !== 'function' && typeof value !== 'object') check('bind(address)', () => any.bind(value as string), TypeError, 'ERR_INVALID_ARG_TYPE');
       }
       // The two of the trial: makefile() of a detached DataView, SocketError with a Symbol.
       throwsCode(() => a.makefile(detachedView as unknown as string), TypeError, 'ERR_INVALID_ARG_VALUE', /mode/);

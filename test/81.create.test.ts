@@ -23,7 +23,6 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SO_ACCEPTCONN,
-  SO_BINDTODEVICE,
   SO_REUSEADDR,
   SO_REUSEPORT,
   Socket,
@@ -38,6 +37,7 @@ import {
   hasDualstackIpv6,
   socket,
 } from '../lib';
+import { SO_BINDTODEVICE } from './linux';
 import { errno, since, sockets, throwsCode, throwsSocketError } from './helpers';
 
 /** Seconds: every blocking call here has this timeout, so that a failure throws instead of hanging. */
