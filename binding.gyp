@@ -19,7 +19,8 @@
         "native/names.cc",
         "native/msg.cc",
         "native/sendfile.cc",
-        "native/errors.cc"
+        "native/errors.cc",
+        "native/structs.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

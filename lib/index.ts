@@ -68,5 +68,26 @@ export {
   type DataList,
 } from './message';
 export type { SocketFile, FileData, MakefileOptions } from './makefile';
+export {
+  sizeof,
+  ip_mreq,
+  ip_mreqn,
+  ipv6_mreq,
+  linger,
+  unpackLinger,
+  timeval,
+  unpackTimeval,
+  getPeerCred,
+  unpackPeerCred,
+  getTcpInfo,
+  unpackTcpInfo,
+  setKeepalive,
+  getKeepalive,
+  type Linger,
+  type PeerCred,
+  type TcpInfo,
+  type KeepaliveOptions,
+  type KeepaliveState,
+} from './struct';
 export { constants } from './constants';
 export * from './constant-names';

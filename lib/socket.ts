@@ -531,7 +531,9 @@ export class Socket<F extends number = number, T extends number = number> {
    * just l_onoff). With `buflen` between 1 and 1024, returns a Buffer of the
    * length the kernel reports. ENOPROTOOPT (92 on Linux) for an unknown option.
    * (The types know a `buflen` of 0 only as the literal 0: a variable
-   * holding 0 is typed Buffer, and reads a number, as in Python.)
+   * holding 0 is typed Buffer, and reads a number, as in Python.) The
+   * structs of common options have helpers: {@link getPeerCred},
+   * {@link getTcpInfo}, {@link unpackLinger}, {@link unpackTimeval}.
    */
   getsockopt(level: number, optname: number, buflen?: 0): number;
   getsockopt(level: number, optname: number, buflen: number): Buffer;

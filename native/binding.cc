@@ -114,6 +114,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitMsg(env, exports);
   InitSendfile(env, exports);
   InitErrors(env, exports);
+  InitStructs(env, exports);
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));
   return exports;

@@ -120,5 +120,6 @@ void InitNames(Napi::Env env, Napi::Object exports);
 void InitMsg(Napi::Env env, Napi::Object exports);
 void InitSendfile(Napi::Env env, Napi::Object exports);
 void InitErrors(Napi::Env env, Napi::Object exports);
+void InitStructs(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsdsock
