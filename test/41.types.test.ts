@@ -13,6 +13,41 @@ import { ROOT } from './helpers';
 
 const TSC = path.join(ROOT, 'node_modules', '.bin', 'tsc');
 
+/**
+ * The code of a TypeScript file without its comments, string contents,
+ * imports and exports lists (whose `as` renames), for the checks below.
+ */
+function code(text: string): string {
+  let out = '';
+  for (let i = 0; i < text.length; ) {
+    if (text.startsWith('//', i)) {
+      const nl = text.indexOf('\n', i);
+      i = nl < 0 ? text.length : nl;
+    } else if (text.startsWith('/*', i)) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? text.length : end + 2;
+    } else if (text[i] === "'" || text[i] === '"' || text[i] === '`') {
+      const q = text[i]!;
+      for (i++; i < text.length && text[i] !== q; i++) if (text[i] === '\\') i++;
+      i++;
+      out += `${q}${q}`;
+    } else {
+      out += text[i++];
+    }
+  }
+  return out.replace(/^(import|export)\b[^;]*;/gm, '');
+}
+
+/** The `as` casts (but `as const`) and non-null assertions of a file, as `line: what`. */
+function castsIn(text: string): string[] {
+  const c = code(text);
+  const found: string[] = [];
+  const line = (at: number) => c.slice(0, at).split('\n').length;
+  for (const m of c.matchAll(/\bas\s+(?!const\b)[\w[{(]/g)) found.push(`${line(m.index)}: as-cast`);
+  for (const m of c.matchAll(/[\w)\]]!(?=[.)\],;\s[])/g)) found.push(`${line(m.index)}: non-null assertion`);
+  return found;
+}
+
 function readmeBlocks(): string[] {
   const blocks: string[] = [];
   const re = /^```ts\n([\s\S]*?)^```$/gm;
@@ -23,6 +58,18 @@ function readmeBlocks(): string[] {
 
 describe('41 types: the README and test/types are type-checked', function () {
   this.timeout(60000);
+
+  it('the examples and test/types/trial.ts have no `as` cast and no non-null assertion', () => {
+    const files = [
+      ...fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.ts')).map((f) => path.join('examples', f)),
+      path.join('test', 'types', 'trial.ts'),
+    ];
+    assert.ok(files.length >= 20, `${files.length} programs`);
+    for (const file of files) assert.deepEqual(castsIn(fs.readFileSync(path.join(ROOT, file), 'utf8')), [], file);
+    // The check itself finds them.
+    assert.deepEqual(castsIn("const x = s.getsockname() as [string, number]; // 'as' in a comment"), ['1: as-cast']);
+    assert.deepEqual(castsIn("import { a as b } from 'x';\nconst y = fds[0]!;\nconst z = 'no!';\nif (a !== b) f(q as const);"), ['2: non-null assertion']);
+  });
 
   it('scripts/readme-snippets.js extracts every ts block of the README, verbatim, one module each', () => {
     const r = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'readme-snippets.js')], { cwd: ROOT, encoding: 'utf8' });
