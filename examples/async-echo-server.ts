@@ -37,7 +37,10 @@ import { SOL_SOCKET, SO_REUSEADDR, SocketError, socket, type Socket } from '../l
 function upper(data: Buffer): Buffer {
   // Python's bytes.upper(): ASCII letters only, the length unchanged.
   const out = Buffer.from(data);
-  for (let i = 0; i < out.length; i++) if (out[i]! >= 0x61 && out[i]! <= 0x7a) out[i]! -= 0x20;
+  for (let i = 0; i < out.length; i++) {
+    const b = out[i];
+    if (b !== undefined && b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
+  }
   return out;
 }
 
@@ -73,7 +76,7 @@ async function main(): Promise<void> {
   s.setsockopt(SOL_SOCKET, SO_REUSEADDR, 1);
   s.bind(['127.0.0.1', port]);
   s.listen(128);
-  const [host, bound] = s.getsockname() as [string, number];
+  const [host, bound] = s.getsockname();
   process.stdout.write(`listening ${host} ${bound}\n`);
 
   const stop = () => s.close(); // rejects the pending acceptAsync with EBADF

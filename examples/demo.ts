@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     await waitFor(new RegExp(`^closed ${HOST} ${port3}$`));
 
     say(`--- stopping the echo server: kill ${server.pid} SIGTERM`);
-    process.kill(server.pid!, 'SIGTERM');
+    if (server.pid !== undefined) process.kill(server.pid, 'SIGTERM');
     say(`echo server stopped: ${await exited}`);
     say('--- what the echo server printed');
     for (const line of log) say(`  ${line}`);

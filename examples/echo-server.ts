@@ -44,8 +44,8 @@ function show(addr: SocketAddress): string {
 function upper(data: Buffer): Buffer {
   const out = Buffer.from(data);
   for (let i = 0; i < out.length; i++) {
-    const b = out[i]!;
-    if (b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
+    const b = out[i];
+    if (b !== undefined && b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
   }
   return out;
 }

@@ -35,7 +35,7 @@ function main(): void {
     return;
   }
   using sock = s;
-  const peer = sock.getpeername() as [string, number];
+  const peer = sock.getpeername(); // IPv4 or IPv6: [host, port, ...]
   const [numeric] = getnameinfo(peer, NI_NUMERICHOST | NI_NUMERICSERV);
   process.stdout.write(`connected to ${host} (${numeric}) port ${peer[1]}\n`);
 

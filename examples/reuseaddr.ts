@@ -28,7 +28,7 @@
 // the old connection must carry the flag too: it inherits it from the
 // listener that accepted it, so every run has to set it, which is what the
 // seed says. With --no-reuseaddr the option is left off, to see the failure:
-// the script then prints `error: bind EADDRINUSE 127.0.0.1:<port> (errno 98)`
+// the script then prints `error: bind EADDRINUSE 127.0.0.1:<port>: Address already in use (errno 98)`
 // on stderr and exits 1.
 
 import { parseArgs } from 'node:util';

@@ -94,7 +94,7 @@ import {
   select,
   socket,
   type Socket,
-  type SocketAddress,
+  type InetSocketAddress,
 } from '../lib';
 
 const NL = 0x0a;
@@ -119,8 +119,8 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function hostPort(addr: SocketAddress): [string, number] {
-  const [host, port] = addr as [string, number];
+function hostPort(addr: InetSocketAddress): [string, number] {
+  const [host, port] = addr;
   return [host, port];
 }
 
@@ -182,7 +182,7 @@ function main(): void {
 
   function join(): void {
     let conn: Socket;
-    let addr: SocketAddress;
+    let addr: InetSocketAddress;
     try {
       [conn, addr] = server.accept();
     } catch (err) {
@@ -227,12 +227,13 @@ function main(): void {
 
   function flush(c: Client): void {
     while (c.queue.length > 0) {
-      let head = c.queue[0]!;
+      let head = c.queue[0];
+      if (head === undefined) return;
       if (c.queue.length > 1 && head.length < SMALL) {
         // Coalesce small messages into one send().
         let n = 0;
         let k = 0;
-        while (k < c.queue.length && n < SEND_CHUNK) n += c.queue[k++]!.length;
+        while (k < c.queue.length && n < SEND_CHUNK) n += c.queue[k++]?.length ?? 0;
         head = Buffer.concat(c.queue.splice(0, k));
         c.queue.unshift(head);
       }
@@ -256,7 +257,7 @@ function main(): void {
   while (accepting || clients.size > 0) {
     const socks = [...clients.keys()];
     const inputs = accepting ? [server, ...socks] : socks;
-    const outputs = socks.filter((s) => clients.get(s)!.queue.length > 0);
+    const outputs = socks.filter((s) => (clients.get(s)?.queue.length ?? 0) > 0);
     const [readable, writable, exceptional] = select(inputs, outputs, inputs);
     for (const s of readable) {
       if (s === server) join();

@@ -29,8 +29,8 @@ function show(addr: SocketAddress | null): string {
 function upper(data: Buffer): Buffer {
   const out = Buffer.from(data);
   for (let i = 0; i < out.length; i++) {
-    const b = out[i]!;
-    if (b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
+    const b = out[i];
+    if (b !== undefined && b >= 0x61 && b <= 0x7a) out[i] = b - 0x20;
   }
   return out;
 }
@@ -71,9 +71,8 @@ function main(): void {
   for (let answered = 0; answered < max; answered++) {
     const [msg, addr] = udpServer.recvfrom(1024);
     say(`received ${msg.toString('utf8')} from ${show(addr)}`);
-    // An AF_INET/AF_INET6 datagram always has a sender; the type allows null
-    // only for families such as AF_UNIX, where a sender may be unbound.
-    if (addr !== null) udpServer.sendto(upper(msg), addr);
+    // A UDP datagram always has a sender: its address types as [host, port, ...].
+    udpServer.sendto(upper(msg), addr);
   }
   udpServer.close();
 }

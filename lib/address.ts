@@ -44,7 +44,7 @@ export type Inet6SocketAddress = readonly [host: string, port: number, flowinfo:
 
 const eaiNames = new Map<number, string>();
 for (const [name, value] of Object.entries(constants)) {
-  if (name.startsWith('EAI_') && !eaiNames.has(value)) eaiNames.set(value, name);
+  if (value !== undefined && name.startsWith('EAI_') && !eaiNames.has(value)) eaiNames.set(value, name);
 }
 
 /** The error for a failed getaddrinfo/getnameinfo: AddressInfoError, or a SocketError for EAI_SYSTEM. */

@@ -176,6 +176,18 @@ function failure(r: number, syscall: string, where: ErrorAddress | undefined): S
   return new SocketError(-r, errnoName(-r), syscall, where);
 }
 
+/**
+ * The native side's RangeError for a byte range outside a view (a buffer
+ * detached while its call waited), with Node's code for it, as every
+ * RangeError bsdsock throws has one.
+ */
+function outOfBounds(err: unknown): unknown {
+  if (err instanceof RangeError && (err as { code?: unknown }).code === undefined) {
+    Object.defineProperty(err, 'code', { value: 'ERR_BUFFER_OUT_OF_BOUNDS', enumerable: true, writable: true, configurable: true });
+  }
+  return err;
+}
+
 /** The async state of one socket: its poller and its two queues. */
 export class AsyncIo {
   readonly #h: Handle;
@@ -416,7 +428,7 @@ export class AsyncIo {
         // A buffer detached while the call waited: the native call throws
         // before any syscall. The call fails; the ones behind it go on.
         q.shift();
-        this.#fail(op, err);
+        this.#fail(op, outOfBounds(err));
         continue;
       }
       if (r === -EAGAIN) return;

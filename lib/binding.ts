@@ -52,6 +52,26 @@ export interface NativePoller {
   shared(): ArrayBuffer | undefined;
 }
 
+/** [offset, size, signed] of a struct field. */
+export type FieldLayout = readonly [offset: number, size: number, signed: boolean];
+/** [byte, shift, width] of a bit field. */
+export type BitsLayout = readonly [byte: number, shift: number, width: number];
+
+/** The struct layouts native/structs.cc measures. */
+export interface NativeStructs {
+  ip_mreq: { size: number; imr_multiaddr: FieldLayout; imr_interface: FieldLayout };
+  ip_mreqn: { size: number; imr_multiaddr: FieldLayout; imr_address: FieldLayout; imr_ifindex: FieldLayout } | null;
+  ipv6_mreq: { size: number; ipv6mr_multiaddr: FieldLayout; ipv6mr_interface: FieldLayout };
+  linger: { size: number; l_onoff: FieldLayout; l_linger: FieldLayout };
+  timeval: { size: number; tv_sec: FieldLayout; tv_usec: FieldLayout };
+  /** SO_PEERCRED's struct ucred, with the option's level and name. */
+  peercred: { size: number; level: number; name: number; pid: FieldLayout; uid: FieldLayout; gid: FieldLayout } | null;
+  /** struct tcp_info: its fields in order, and its bit fields. */
+  tcp_info: { size: number; fields: Array<[string, FieldLayout]>; bits: Array<[string, BitsLayout]> } | null;
+  /** The options of TCP keepalive's idle time, interval and count; null where there is none. */
+  keepalive: { idle: number | null; interval: number | null; count: number | null };
+}
+
 export interface Native {
   // lifecycle (native/calls.cc)
   socket(family: number, type: number, proto: number): number;
@@ -210,6 +230,15 @@ export interface Native {
     length: number,
   ): number;
   setsockoptNull(fd: number, level: number, name: number, optlen: number): number;
+
+  // errno names and descriptions (native/errors.cc)
+  /** [value, name, description, value, ...] for every errno value the platform names, in increasing order. */
+  errnoTable(): Array<number | string>;
+  /** strerror_r(3): the C library's description of any int. */
+  strerror(errno: number): string;
+
+  /** The layouts of the option structs, measured at build time (native/structs.cc); null where the platform lacks one. */
+  readonly structs: NativeStructs;
 
   /** Every constant the platform defines (native/constants.cc). */
   readonly constants: Readonly<Record<string, number>>;

@@ -2,6 +2,7 @@
 // exported by name (lib/constant-names.ts) and in the frozen `constants`.
 
 import { native } from './binding';
+import type { Constants } from './constant-names';
 
 export * from './constant-names';
 
@@ -12,7 +13,7 @@ export * from './constant-names';
  * `EPOLL*` names that CPython's `socket` and `select` modules expose, with this
  * platform's values. Names the platform lacks are absent.
  */
-export const constants: Readonly<Record<string, number>> = Object.freeze({ ...native.constants });
+export const constants: Constants = Object.freeze({ ...native.constants }) as Constants;
 
 // Reverse lookups for util.inspect. The first name listed wins for aliases
 // (AF_UNIX over AF_LOCAL, AF_NETLINK over AF_ROUTE), as Python's enums do.
@@ -23,7 +24,7 @@ function reverse(prefix: string, preferred: readonly string[], skip: readonly st
     if (value !== undefined) map.set(value, name);
   }
   for (const [name, value] of Object.entries(constants)) {
-    if (name.startsWith(prefix) && !skip.includes(name) && !map.has(value)) map.set(value, name);
+    if (value !== undefined && name.startsWith(prefix) && !skip.includes(name) && !map.has(value)) map.set(value, name);
   }
   return map;
 }

@@ -4,6 +4,7 @@
 import { isIP } from 'node:net';
 
 import type { Address } from './address';
+import type { AddressOf } from './family';
 import { asyncOptions, type AsyncOptions } from './async';
 import {
   AF_INET,
@@ -14,6 +15,7 @@ import {
   SOL_SOCKET,
   SO_REUSEADDR,
   SO_REUSEPORT,
+  type SOCK_STREAM as SOCK_STREAM_T,
 } from './constant-names';
 import { SocketError } from './errors';
 import { getaddrinfo, getaddrinfoAsync, type AddrInfo } from './names';
@@ -77,7 +79,14 @@ function lastError(errors: unknown[], allErrors: boolean | undefined): unknown {
  * omitted, the default timeout applies. `sourceAddress`, when given, is bound
  * first. If every attempt fails, the last error is thrown (all of them in an
  * AggregateError with `{ allErrors: true }`). Blocks (name lookup included).
+ * The socket is an AF_INET or AF_INET6 SOCK_STREAM one, typed so.
  */
+export function createConnection(
+  address: readonly [host: string | null, port: number | string | null],
+  timeout?: number | null,
+  sourceAddress?: Address | null,
+  options?: CreateConnectionOptions,
+): Socket<AF_INET | AF_INET6, SOCK_STREAM_T>;
 export function createConnection(
   address: readonly [host: string | null, port: number | string | null],
   timeout?: number | null,
@@ -110,6 +119,10 @@ export function createConnection(
  * resolved on the thread pool and each attempt uses connectAsync. An abort
  * (`signal`) rejects with its reason and closes the socket being tried.
  */
+export function createConnectionAsync(
+  address: readonly [host: string | null, port: number | string | null],
+  options?: CreateConnectionAsyncOptions,
+): Promise<Socket<AF_INET | AF_INET6, SOCK_STREAM_T>>;
 export async function createConnectionAsync(
   address: readonly [host: string | null, port: number | string | null],
   options: CreateConnectionAsyncOptions = {},
@@ -135,10 +148,10 @@ export async function createConnectionAsync(
   throw lastError(errors, options.allErrors);
 }
 
-/** Options of {@link createServer}, as Python's create_server keywords. */
-export interface CreateServerOptions {
-  /** AF_INET (default) or AF_INET6. */
-  family?: number;
+/** Options of {@link createServer}, as Python's create_server keywords; `F` is the family. */
+export interface CreateServerOptions<F extends number = number> {
+  /** AF_INET (default) or AF_INET6 (or AF_UNIX, for a path). */
+  family?: F;
   /** The listen backlog; omitted or null, listen()'s default. */
   backlog?: number | null;
   /** Set SO_REUSEPORT, so that several sockets (processes) share the port. */
@@ -174,9 +187,13 @@ export function hasDualstackIpv6(): boolean {
  * (as `::ffff:a.b.c.d`). On failure the socket is closed and the error
  * thrown.
  *
+ * The socket is typed by `options.family` (AF_INET when omitted): the
+ * address must be that family's, and so are the ones it returns.
+ *
  * @throws {TypeError} ERR_INVALID_ARG_VALUE for dualstackIpv6 without
  *   AF_INET6, or reusePort where the platform has no SO_REUSEPORT.
  */
+export function createServer<F extends number = AF_INET>(address: AddressOf<F>, options?: CreateServerOptions<F>): Socket<F, SOCK_STREAM_T>;
 export function createServer(address: Address, options: CreateServerOptions = {}): Socket {
   objectOptions(options, 'options');
   const family = options.family === undefined ? AF_INET : v.int32(options.family, 'options.family');

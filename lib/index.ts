@@ -2,8 +2,20 @@
 // Python's socket module. See README.md for the Python -> bsdsock table.
 
 export { Socket, socket, socketpair, fromfd, getdefaulttimeout, setdefaulttimeout, type Data } from './socket';
-export { SocketError, SocketTimeoutError, AddressInfoError, type ErrorAddress } from './errors';
+export { SocketError, SocketTimeoutError, AddressInfoError, errorcode, strerror, type ErrorAddress } from './errors';
 export type { Address, SocketAddress, InetAddress, Inet6Address, InetSocketAddress, Inet6SocketAddress } from './address';
+export {
+  hasFamily,
+  hasType,
+  type Family,
+  type SocketType,
+  type AddressFamilies,
+  type AddressOf,
+  type SocketAddressOf,
+  type SenderOf,
+  type UnixAddress,
+  type UnixSocketAddress,
+} from './family';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';
 export {
@@ -53,8 +65,30 @@ export {
   type RecvmsgIntoResult,
   type RecvFdsResult,
   type MessageSocket,
+  type DataList,
 } from './message';
 export type { SocketFile, FileData, MakefileOptions } from './makefile';
+export {
+  sizeof,
+  ip_mreq,
+  ip_mreqn,
+  ipv6_mreq,
+  linger,
+  unpackLinger,
+  timeval,
+  unpackTimeval,
+  getPeerCred,
+  unpackPeerCred,
+  getTcpInfo,
+  unpackTcpInfo,
+  setKeepalive,
+  getKeepalive,
+  type Linger,
+  type PeerCred,
+  type TcpInfo,
+  type KeepaliveOptions,
+  type KeepaliveState,
+} from './struct';
 export { constants } from './constants';
 export { addon, type AddonInfo } from './addon';
 export * from './constant-names';

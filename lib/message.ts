@@ -23,14 +23,24 @@ export type AncillaryData = readonly [level: number, type: number, data: ArrayBu
 /** One ancillary data item received: `[cmsg_level, cmsg_type, data]`. */
 export type AncillaryItem = readonly [level: number, type: number, data: Buffer];
 
-/** What recvmsg() returns: `[data, ancdata, msgFlags, address]`, as in Python. */
-export type RecvmsgResult = readonly [data: Buffer, ancdata: AncillaryItem[], msgFlags: number, address: SocketAddress | null];
+/**
+ * What recvmsg() returns: `[data, ancdata, msgFlags, address]`, as in
+ * Python; `A` is the sender's address, typed by the socket's family.
+ */
+export type RecvmsgResult<A = SocketAddress | null> = readonly [data: Buffer, ancdata: AncillaryItem[], msgFlags: number, address: A];
 
 /** What recvmsgInto() returns: `[nbytes, ancdata, msgFlags, address]`, as in Python. */
-export type RecvmsgIntoResult = readonly [nbytes: number, ancdata: AncillaryItem[], msgFlags: number, address: SocketAddress | null];
+export type RecvmsgIntoResult<A = SocketAddress | null> = readonly [nbytes: number, ancdata: AncillaryItem[], msgFlags: number, address: A];
 
 /** What recvFds() returns: `[data, fds, msgFlags, address]`, as Python's `socket.recv_fds`. */
-export type RecvFdsResult = readonly [data: Buffer, fds: number[], msgFlags: number, address: SocketAddress | null];
+export type RecvFdsResult<A = SocketAddress | null> = readonly [data: Buffer, fds: number[], msgFlags: number, address: A];
+
+/**
+ * A list of data to send (sendmsg's `buffers`): any iterable of strings
+ * (sent as UTF-8) and ArrayBufferViews, but not a string itself, which is
+ * an iterable of its characters.
+ */
+export type DataList = Iterable<string | ArrayBufferView> & object;
 
 const INT_MAX = 2147483647;
 const INT_SIZE = 4; // sizeof(int), the unit of SCM_RIGHTS data
@@ -154,18 +164,18 @@ export function fdsOf(ancdata: readonly AncillaryItem[]): number[] {
   return fds;
 }
 
-/** The socket methods that sendFds() and recvFds() use. */
-export interface MessageSocket {
-  sendmsg(buffers: Iterable<string | ArrayBufferView>, ancdata?: Iterable<AncillaryData>, flags?: number, address?: Address | null): number;
-  recvmsg(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult;
+/** The socket methods that sendFds() and recvFds() use; `A` is what recvmsg() gives as the sender. */
+export interface MessageSocket<A = SocketAddress | null> {
+  sendmsg(buffers: DataList, ancdata?: Iterable<AncillaryData>, flags?: number, address?: Address | null): number;
+  recvmsg(bufsize: number, ancbufsize?: number, flags?: number): RecvmsgResult<A>;
 }
 
-function socketArg(sock: unknown): MessageSocket {
-  const s = sock as Partial<MessageSocket> | null;
+function socketArg<A>(sock: MessageSocket<A>): MessageSocket<A> {
+  const s = sock as Partial<MessageSocket<A>> | null;
   if (typeof s !== 'object' || s === null || typeof s.sendmsg !== 'function' || typeof s.recvmsg !== 'function') {
     throw v.invalidArgType('sock', 'an instance of Socket', sock);
   }
-  return s as MessageSocket;
+  return s as MessageSocket<A>;
 }
 
 /**
@@ -176,8 +186,14 @@ function socketArg(sock: unknown): MessageSocket {
  * fds stay open here; the peer gets its own copies.
  */
 export function sendFds(
-  sock: MessageSocket,
-  buffers: Iterable<string | ArrayBufferView>,
+  sock: MessageSocket<unknown>,
+  buffers: DataList,
+  fds: Iterable<number>,
+  ...rest: [] | [flags: number] | [flags: number, address: Address | null]
+): number;
+export function sendFds(
+  sock: MessageSocket<unknown>,
+  buffers: DataList,
   fds: Iterable<number>,
   flags = 0,
   address: Address | null = null,
@@ -193,7 +209,8 @@ export function sendFds(
  * undefined, fd)`, or close it with `fs.closeSync`). Fds beyond `maxfds` are
  * closed by the kernel, which sets MSG_CTRUNC in `msgFlags`.
  */
-export function recvFds(sock: MessageSocket, bufsize: number, maxfds: number, flags = 0): RecvFdsResult {
+export function recvFds<A>(sock: MessageSocket<A>, bufsize: number, maxfds: number, ...flags: [] | [flags: number]): RecvFdsResult<A>;
+export function recvFds<A>(sock: MessageSocket<A>, bufsize: number, maxfds: number, flags = 0): RecvFdsResult<A> {
   const [data, ancdata, msgFlags, address] = socketArg(sock).recvmsg(bufsize, rightsSpace(maxfds), flags);
   return [data, fdsOf(ancdata), msgFlags, address];
 }

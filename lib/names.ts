@@ -12,7 +12,9 @@ import {
   getaddrinfoRaw,
   toSockaddr,
   type Inet6Address,
+  type Inet6SocketAddress,
   type InetAddress,
+  type InetSocketAddress,
   type SocketAddress,
 } from './address';
 import { abortReason, asyncOptions, isAborted, listenAbort, offAbort, type AsyncOptions } from './async';
@@ -21,8 +23,15 @@ import { AF_INET, AF_INET6, AF_UNSPEC, EAI_NONAME } from './constant-names';
 import { AddressInfoError, E, SocketError, errnoName, raise } from './errors';
 import * as v from './validate';
 
-/** One getaddrinfo result: `[family, type, proto, canonname, sockaddr]`, as Python's tuple. */
-export type AddrInfo = readonly [family: number, type: number, proto: number, canonname: string, sockaddr: SocketAddress];
+/**
+ * One getaddrinfo result: `[family, type, proto, canonname, sockaddr]`, as
+ * Python's tuple; the family types the address (getaddrinfo(3) gives
+ * AF_INET and AF_INET6 addresses only), so that `socket(family, type,
+ * proto).connect(sockaddr)` needs no cast.
+ */
+export type AddrInfo =
+  | readonly [family: AF_INET, type: number, proto: number, canonname: string, sockaddr: InetSocketAddress]
+  | readonly [family: AF_INET6, type: number, proto: number, canonname: string, sockaddr: Inet6SocketAddress];
 
 /** A host entry: `[hostname, aliases, addresses]`, as Python's gethostbyname_ex. */
 export type HostEntry = readonly [hostname: string, aliases: string[], addresses: string[]];
@@ -54,7 +63,7 @@ function decodeAll(res: RawAddrInfo[]): AddrInfo[] {
   return res.map(([family, type, proto, canonname, sockaddr]) => {
     const raw = native.decodeSockaddr(sockaddr, sockaddr.length);
     const address: SocketAddress = Array.isArray(raw) ? (Object.freeze(raw) as SocketAddress) : sockaddr;
-    return Object.freeze([family, type, proto, canonname, address] as const);
+    return Object.freeze([family, type, proto, canonname, address] as const) as AddrInfo;
   });
 }
 
@@ -85,6 +94,11 @@ function lookupArgs(host: unknown, port: unknown, rest: unknown[]): LookupArgs {
 export function getaddrinfo(
   host: string | null,
   port: number | string | null,
+  ...rest: [] | [family: number] | [family: number, type: number] | [family: number, type: number, proto: number] | [family: number, type: number, proto: number, flags: number]
+): AddrInfo[];
+export function getaddrinfo(
+  host: string | null,
+  port: number | string | null,
   family = 0,
   type = 0,
   proto = 0,
@@ -106,7 +120,12 @@ export async function getaddrinfoAsync(
   host: string | null,
   port: number | string | null,
   ...rest:
-    | [family?: number, type?: number, proto?: number, flags?: number, options?: AsyncOptions]
+    | []
+    | [family: number]
+    | [family: number, type: number]
+    | [family: number, type: number, proto: number]
+    | [family: number, type: number, proto: number, flags: number]
+    | [family: number, type: number, proto: number, flags: number, options: AsyncOptions | undefined]
     | [options: AsyncOptions]
     | [family: number, options: AsyncOptions]
     | [family: number, type: number, options: AsyncOptions]
@@ -249,7 +268,7 @@ export function gethostbyaddr(ipAddress: string): HostEntry {
   // '<broadcast>' is INADDR_BROADCAST.
   if (ipAddress === '') throw osError(E.EINVAL, 'gethostbyaddr', 'wildcard resolved to multiple address');
   if (ipAddress === '<broadcast>') ipAddress = '255.255.255.255';
-  let family = AF_INET;
+  let family: number = AF_INET;
   let packed = native.inetPton(AF_INET, ipAddress);
   if (typeof packed === 'number') {
     family = AF_INET6;

@@ -242,7 +242,7 @@ export class Epoll {
    * EPOLLPRI, EPOLLOUT by default; EPOLLET, EPOLLONESHOT... may be added).
    * EEXIST if it is already registered.
    */
-  register(fd: FileLike, eventmask: number = EPOLLIN | EPOLLPRI | EPOLLOUT): void {
+  register(fd: FileLike, eventmask: number = EPOLLIN! | EPOLLPRI! | EPOLLOUT! /* defined where epoll is */): void {
     this.#ctl(native.EPOLL_CTL_ADD!, fd, mask32(eventmask), 'epoll_ctl');
   }
 

@@ -31,6 +31,7 @@ import {
   type Address,
   type SocketAddress,
 } from './address';
+import type { AddressOf, SenderOf, SocketAddressOf } from './family';
 import { AsyncIo, READ, WRITE, abortReason, asyncOptions, identity, isAborted, isOptions, withOptions, type AsyncOptions, type Handle } from './async';
 import { native } from './binding';
 import * as fast from './fast';
@@ -52,13 +53,16 @@ import {
   SO_ERROR,
   SO_PROTOCOL,
   SO_TYPE,
+  type AF_INET as AF_INET_T,
+  type AF_UNIX as AF_UNIX_T,
+  type SOCK_STREAM as SOCK_STREAM_T,
 } from './constant-names';
 import { familyName, typeName } from './constants';
 import { SocketFile, type FileData, type MakefileOptions } from './makefile';
 import { E, SocketTimeoutError, errnoError, raise, type ErrorAddress } from './errors';
 import * as v from './validate';
 import * as msg from './message';
-import type { AncillaryData, RecvmsgIntoResult, RecvmsgResult } from './message';
+import type { AncillaryData, DataList, RecvmsgIntoResult, RecvmsgResult } from './message';
 
 const { EAGAIN, EBADF, EINPROGRESS, EISCONN, ESPIPE } = E;
 const INT_MAX = 2147483647;
@@ -153,7 +157,7 @@ function adopt(fd: number, family: number, type: number, proto: number, timeout:
  * in Python; use a timeout ({@link Socket.settimeout}), non-blocking mode, or
  * a worker thread where that matters.
  */
-export class Socket {
+export class Socket<F extends number = number, T extends number = number> {
   #h: Handle;
   #timeout: number | null;
   #sendtoCache: SockaddrCache | null = null;
@@ -178,9 +182,19 @@ export class Socket {
    * is made non-blocking; otherwise the timeout reflects the fd's O_NONBLOCK
    * flag (null, or 0 if it is set), which is left as it is.
    *
+   * The types follow `family` and `type` (a `Socket<AF_INET, SOCK_DGRAM>`
+   * returns IPv4 addresses); a socket wrapping an fd is of unknown family
+   * (`Socket<number>`): see {@link hasFamily}.
+   *
+   * The typed forms take no `undefined` for an argument that is given: a
+   * constant a platform lacks (undefined there) must not quietly stand for
+   * the default.
+   *
    * @throws {SocketError} from socket(2): EAFNOSUPPORT (97 on Linux) for an
    *   unknown family, EINVAL for an unknown type, EPROTONOSUPPORT...
    */
+  constructor(...args: [] | [family: F] | [family: F, type: T] | [family: F, type: T, proto: number, fileno?: null]);
+  constructor(family: number | undefined, type: number | undefined, proto: number | undefined, fileno: number);
   constructor(family?: number, type?: number, proto?: number, fileno?: number | null) {
     const a = adopting;
     if (a !== null) {
@@ -230,13 +244,13 @@ export class Socket {
   }
 
   /** The address family, such as AF_INET. */
-  get family(): number {
-    return this.#h.family;
+  get family(): F {
+    return this.#h.family as F;
   }
 
   /** The socket type, such as SOCK_STREAM (without SOCK_NONBLOCK/SOCK_CLOEXEC). */
-  get type(): number {
-    return this.#h.type;
+  get type(): T {
+    return this.#h.type as T;
   }
 
   /** The protocol number (0 unless one was given or read from the fd). */
@@ -330,6 +344,7 @@ export class Socket {
    * in timeout mode. EINVAL if the socket is not listening, EOPNOTSUPP for a
    * datagram socket.
    */
+  accept(): readonly [Socket<F, T>, SocketAddressOf<F>];
   accept(): readonly [Socket, SocketAddress] {
     const h = this.#h;
     const nonblock = defaultTimeout !== null;
@@ -347,6 +362,7 @@ export class Socket {
    * EADDRINUSE (98 on Linux) when the address is taken, EADDRNOTAVAIL for an
    * address that is not local, EINVAL when the socket is already bound.
    */
+  bind(address: AddressOf<F>): void;
   bind(address: Address): void {
     const h = this.#h;
     const r = native.bind(h.fd, toSockaddr(h.family, address, 'bind', true));
@@ -388,6 +404,7 @@ export class Socket {
    * SO_ERROR. ECONNREFUSED (111 on Linux) when nothing listens; EISCONN when
    * already connected.
    */
+  connect(address: AddressOf<F>): void;
   connect(address: Address): void {
     const err = this.#connect(address);
     if (err === -1) throw new SocketTimeoutError('connect', errorWhere(address));
@@ -401,6 +418,7 @@ export class Socket {
    * closed socket EBADF (9), as Python's `connect_ex`. Errors in the address
    * itself (bad arguments, failed name resolution) are still thrown.
    */
+  connectEx(address: AddressOf<F>): number;
   connectEx(address: Address): number {
     const err = this.#connect(address);
     return err === -1 ? EAGAIN : err;
@@ -449,6 +467,7 @@ export class Socket {
    * A new socket on a duplicate of the fd (fcntl F_DUPFD_CLOEXEC): same
    * family, type, protocol and timeout; close-on-exec.
    */
+  dup(): Socket<F, T>;
   dup(): Socket {
     const h = this.#h;
     const fd = native.dup(h.fd);
@@ -486,6 +505,7 @@ export class Socket {
   }
 
   /** The remote address: getpeername(2). ENOTCONN (107 on Linux) if not connected. */
+  getpeername(): SocketAddressOf<F>;
   getpeername(): SocketAddress {
     const r = native.getpeername(this.#h.fd, addrOut);
     if (r < 0) raise(r, 'getpeername');
@@ -496,6 +516,7 @@ export class Socket {
    * The local address: getsockname(2). An unbound AF_INET socket gives
    * `['0.0.0.0', 0]`, an unbound AF_UNIX socket `''`.
    */
+  getsockname(): SocketAddressOf<F>;
   getsockname(): SocketAddress {
     const r = native.getsockname(this.#h.fd, addrOut);
     if (r < 0) raise(r, 'getsockname');
@@ -507,9 +528,13 @@ export class Socket {
    * option is read as a C int and returned as a number (for SO_LINGER that is
    * just l_onoff). With `buflen` between 1 and 1024, returns a Buffer of the
    * length the kernel reports. ENOPROTOOPT (92 on Linux) for an unknown option.
+   * (The types know a `buflen` of 0 only as the literal 0: a variable
+   * holding 0 is typed Buffer, and reads a number, as in Python.) The
+   * structs of common options have helpers: {@link getPeerCred},
+   * {@link getTcpInfo}, {@link unpackLinger}, {@link unpackTimeval}.
    */
   getsockopt(level: number, optname: number, buflen?: 0): number;
-  getsockopt(level: number, optname: number, buflen: number): Buffer | number;
+  getsockopt(level: number, optname: number, buflen: number): Buffer;
   getsockopt(level: number, optname: number, buflen = 0): Buffer | number {
     v.int32(level, 'level');
     v.int32(optname, 'optname');
@@ -616,6 +641,7 @@ export class Socket {
    * Blocks in blocking mode (EINTR is retried); EAGAIN in non-blocking mode;
    * SocketTimeoutError in timeout mode.
    */
+  recv(bufsize: number, ...flags: [] | [flags: number]): Buffer;
   recv(bufsize: number, flags = 0): Buffer {
     v.size(bufsize, 'bufsize', kMaxLength);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -639,6 +665,7 @@ export class Socket {
    *
    * @throws {RangeError} if `nbytes` is larger than the buffer.
    */
+  recvInto(buffer: ArrayBufferView, ...rest: [] | [nbytes: number] | [nbytes: number, flags: number]): number;
   recvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
     const view = v.writableView(buffer, 'buffer');
     const len = nbytes === 0 ? END : intoLength(view, nbytes);
@@ -656,6 +683,7 @@ export class Socket {
    * socket, which throws like Python. Never blocks, whatever the mode. Any
    * other error is thrown as a SocketError.
    */
+  tryRecvInto(buffer: ArrayBufferView, ...rest: [] | [nbytes: number] | [nbytes: number, flags: number]): number;
   tryRecvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
     const view = v.writableView(buffer, 'buffer');
     const len = nbytes === 0 ? END : intoLength(view, nbytes);
@@ -672,6 +700,7 @@ export class Socket {
    * (a connected stream socket, an unbound AF_UNIX datagram socket). Same
    * blocking rules as {@link Socket.recv}.
    */
+  recvfrom(bufsize: number, ...flags: [] | [flags: number]): readonly [Buffer, SenderOf<F, T>];
   recvfrom(bufsize: number, flags = 0): readonly [Buffer, SocketAddress | null] {
     v.size(bufsize, 'bufsize', kMaxLength);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -685,6 +714,7 @@ export class Socket {
    * {@link Socket.recvInto} with the sender's address: recvfrom(2) into
    * `buffer`. Returns `[nbytes, address]`.
    */
+  recvfromInto(buffer: ArrayBufferView, ...rest: [] | [nbytes: number] | [nbytes: number, flags: number]): readonly [number, SenderOf<F, T>];
   recvfromInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): readonly [number, SocketAddress | null] {
     const view = v.writableView(buffer, 'buffer');
     const len = nbytes === 0 ? END : intoLength(view, nbytes);
@@ -701,6 +731,7 @@ export class Socket {
    * timeout mode, a signal in blocking mode): use {@link Socket.sendall} to
    * send everything. A closed peer gives EPIPE, never SIGPIPE.
    */
+  send(data: Data, ...flags: [] | [flags: number]): number;
   send(data: Data, flags = 0): number {
     const view = fast.sendView(data);
     const len = fast.sendLength();
@@ -719,6 +750,7 @@ export class Socket {
    * Python. Never blocks, whatever the mode. Any other error is thrown as a
    * SocketError (EPIPE once the peer is gone, never SIGPIPE).
    */
+  trySend(data: Data, ...flags: [] | [flags: number]): number;
   trySend(data: Data, flags = 0): number {
     const view = fast.sendView(data);
     const len = fast.sendLength();
@@ -735,6 +767,7 @@ export class Socket {
    * an error there is no telling how much was sent (as in Python). In
    * non-blocking mode EAGAIN is thrown once the buffer fills.
    */
+  sendall(data: Data, ...flags: [] | [flags: number]): void;
   sendall(data: Data, flags = 0): void {
     const view = fast.sendView(data);
     const len = fast.sendLength();
@@ -761,8 +794,8 @@ export class Socket {
    * converted once and reused while it stays the same; names are resolved on
    * every call (blocking getaddrinfo).
    */
-  sendto(data: Data, address: Address): number;
-  sendto(data: Data, flags: number, address: Address): number;
+  sendto(data: Data, address: AddressOf<F>): number;
+  sendto(data: Data, flags: number, address: AddressOf<F>): number;
   sendto(data: Data, flagsOrAddress: number | Address, address?: Address): number {
     let flags = 0;
     let to: unknown = flagsOrAddress;
@@ -794,6 +827,10 @@ export class Socket {
    * {@link Socket.send}. More than IOV_MAX (1024) buffers give EMSGSIZE, as in
    * Python.
    */
+  sendmsg(
+    buffers: DataList,
+    ...rest: [] | [ancdata: Iterable<AncillaryData>] | [ancdata: Iterable<AncillaryData>, flags: number] | [ancdata: Iterable<AncillaryData>, flags: number, address: AddressOf<F> | null]
+  ): number;
   sendmsg(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData> = [], flags = 0, address: Address | null = null): number {
     const views = msg.sendBuffers(buffers);
     const cmsgs = msg.ancillaryOut(ancdata);
@@ -821,6 +858,7 @@ export class Socket {
    * Python's. Same blocking rules as
    * {@link Socket.recv}; `recvmsg(0)` does make the call.
    */
+  recvmsg(bufsize: number, ...rest: [] | [ancbufsize: number] | [ancbufsize: number, flags: number]): RecvmsgResult<SenderOf<F, T>>;
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {
     v.size(bufsize, 'bufsize', kMaxLength);
     msg.ancillarySize(ancbufsize);
@@ -837,6 +875,10 @@ export class Socket {
    * filled in order without copying: recvmsg(2) scattering the data. Returns
    * `[nbytes, ancdata, msgFlags, address]`.
    */
+  recvmsgInto(
+    buffers: Iterable<ArrayBufferView>,
+    ...rest: [] | [ancbufsize: number] | [ancbufsize: number, flags: number]
+  ): RecvmsgIntoResult<SenderOf<F, T>>;
   recvmsgInto(buffers: Iterable<ArrayBufferView>, ancbufsize = 0, flags = 0): RecvmsgIntoResult {
     const views = msg.intoBuffers(buffers);
     msg.ancillarySize(ancbufsize);
@@ -1016,6 +1058,7 @@ export class Socket {
    * has the default timeout, as with {@link Socket.accept}. A connection
    * reset between readiness and the accept cannot hang the loop.
    */
+  acceptAsync(options?: AsyncOptions): Promise<readonly [Socket<F, T>, SocketAddressOf<F>]>;
   acceptAsync(options?: AsyncOptions): Promise<readonly [Socket, SocketAddress]> {
     try {
       options = asyncOptions(options);
@@ -1043,6 +1086,7 @@ export class Socket {
    * libuv thread pool. An abort stops the wait; the kernel may still complete
    * the connection.
    */
+  connectAsync(address: AddressOf<F>, options?: AsyncOptions): Promise<void>;
   async connectAsync(address: Address, options?: AsyncOptions): Promise<void> {
     options = asyncOptions(options);
     const h = this.#h;
@@ -1106,8 +1150,8 @@ export class Socket {
   }
 
   /** {@link Socket.recvfrom} without blocking the event loop. Resolves with `[data, address]`. */
-  recvfromAsync(bufsize: number, options?: AsyncOptions): Promise<readonly [Buffer, SocketAddress | null]>;
-  recvfromAsync(bufsize: number, flags: number, options?: AsyncOptions): Promise<readonly [Buffer, SocketAddress | null]>;
+  recvfromAsync(bufsize: number, options?: AsyncOptions): Promise<readonly [Buffer, SenderOf<F, T>]>;
+  recvfromAsync(bufsize: number, flags: number, options?: AsyncOptions): Promise<readonly [Buffer, SenderOf<F, T>]>;
   recvfromAsync(
     bufsize: number,
     flagsOrOptions?: number | AsyncOptions,
@@ -1132,18 +1176,14 @@ export class Socket {
   }
 
   /** {@link Socket.recvfromInto} without blocking the event loop. Resolves with `[nbytes, address]`. */
-  recvfromIntoAsync(buffer: ArrayBufferView, options?: AsyncOptions): Promise<readonly [number, SocketAddress | null]>;
-  recvfromIntoAsync(
-    buffer: ArrayBufferView,
-    nbytes: number,
-    options?: AsyncOptions,
-  ): Promise<readonly [number, SocketAddress | null]>;
+  recvfromIntoAsync(buffer: ArrayBufferView, options?: AsyncOptions): Promise<readonly [number, SenderOf<F, T>]>;
+  recvfromIntoAsync(buffer: ArrayBufferView, nbytes: number, options?: AsyncOptions): Promise<readonly [number, SenderOf<F, T>]>;
   recvfromIntoAsync(
     buffer: ArrayBufferView,
     nbytes: number,
     flags: number,
     options?: AsyncOptions,
-  ): Promise<readonly [number, SocketAddress | null]>;
+  ): Promise<readonly [number, SenderOf<F, T>]>;
   recvfromIntoAsync(
     buffer: ArrayBufferView,
     a?: unknown,
@@ -1226,8 +1266,8 @@ export class Socket {
    * writable whatever the receiver's queue holds, so waiting for room would
    * wake on every turn of the event loop.
    */
-  sendtoAsync(data: Data, address: Address, options?: AsyncOptions): Promise<number>;
-  sendtoAsync(data: Data, flags: number, address: Address, options?: AsyncOptions): Promise<number>;
+  sendtoAsync(data: Data, address: AddressOf<F>, options?: AsyncOptions): Promise<number>;
+  sendtoAsync(data: Data, flags: number, address: AddressOf<F>, options?: AsyncOptions): Promise<number>;
   sendtoAsync(
     data: Data,
     flagsOrAddress: number | Address,
@@ -1273,14 +1313,14 @@ export class Socket {
    * when the call is made; fds in it are looked up by the kernel when the
    * message goes out, so keep them open until the promise settles.
    */
-  sendmsgAsync(buffers: Iterable<Data>, options?: AsyncOptions): Promise<number>;
-  sendmsgAsync(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData>, options?: AsyncOptions): Promise<number>;
-  sendmsgAsync(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData>, flags: number, options?: AsyncOptions): Promise<number>;
+  sendmsgAsync(buffers: DataList, options?: AsyncOptions): Promise<number>;
+  sendmsgAsync(buffers: DataList, ancdata: Iterable<AncillaryData>, options?: AsyncOptions): Promise<number>;
+  sendmsgAsync(buffers: DataList, ancdata: Iterable<AncillaryData>, flags: number, options?: AsyncOptions): Promise<number>;
   sendmsgAsync(
-    buffers: Iterable<Data>,
+    buffers: DataList,
     ancdata: Iterable<AncillaryData>,
     flags: number,
-    address: Address | null,
+    address: AddressOf<F> | null,
     options?: AsyncOptions,
   ): Promise<number>;
   sendmsgAsync(buffers: Iterable<Data>, ...rest: unknown[]): Promise<number> {
@@ -1316,9 +1356,9 @@ export class Socket {
    * {@link Socket.recvmsg} without blocking the event loop. Resolves with
    * `[data, ancdata, msgFlags, address]`.
    */
-  recvmsgAsync(bufsize: number, options?: AsyncOptions): Promise<RecvmsgResult>;
-  recvmsgAsync(bufsize: number, ancbufsize: number, options?: AsyncOptions): Promise<RecvmsgResult>;
-  recvmsgAsync(bufsize: number, ancbufsize: number, flags: number, options?: AsyncOptions): Promise<RecvmsgResult>;
+  recvmsgAsync(bufsize: number, options?: AsyncOptions): Promise<RecvmsgResult<SenderOf<F, T>>>;
+  recvmsgAsync(bufsize: number, ancbufsize: number, options?: AsyncOptions): Promise<RecvmsgResult<SenderOf<F, T>>>;
+  recvmsgAsync(bufsize: number, ancbufsize: number, flags: number, options?: AsyncOptions): Promise<RecvmsgResult<SenderOf<F, T>>>;
   recvmsgAsync(bufsize: number, ...rest: unknown[]): Promise<RecvmsgResult> {
     try {
       const [ancbufsize = 0, flags = 0, options] = withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
@@ -1347,14 +1387,14 @@ export class Socket {
    * `[nbytes, ancdata, msgFlags, address]`. A buffer whose size changes while
    * the call waits fails it with a RangeError before the syscall.
    */
-  recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, options?: AsyncOptions): Promise<RecvmsgIntoResult>;
-  recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, ancbufsize: number, options?: AsyncOptions): Promise<RecvmsgIntoResult>;
+  recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, options?: AsyncOptions): Promise<RecvmsgIntoResult<SenderOf<F, T>>>;
+  recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, ancbufsize: number, options?: AsyncOptions): Promise<RecvmsgIntoResult<SenderOf<F, T>>>;
   recvmsgIntoAsync(
     buffers: Iterable<ArrayBufferView>,
     ancbufsize: number,
     flags: number,
     options?: AsyncOptions,
-  ): Promise<RecvmsgIntoResult>;
+  ): Promise<RecvmsgIntoResult<SenderOf<F, T>>>;
   recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, ...rest: unknown[]): Promise<RecvmsgIntoResult> {
     try {
       const [ancbufsize = 0, flags = 0, options] = withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
@@ -1661,10 +1701,17 @@ function setNonblockingOrClose(fd: number): void {
 
 /**
  * Creates a socket: `socket(AF_INET, SOCK_STREAM)` and so on. The same as
- * `new Socket(...)`; see {@link Socket}'s constructor.
+ * `new Socket(...)`; see {@link Socket}'s constructor. Typed by its family
+ * and type, AF_INET and SOCK_STREAM when omitted; one that wraps `fileno`
+ * is of unknown family (see {@link hasFamily}).
  */
+export function socket(): Socket<AF_INET_T, SOCK_STREAM_T>;
+export function socket<F extends number>(family: F): Socket<F, SOCK_STREAM_T>;
+export function socket<F extends number, T extends number>(family: F, type: T, ...rest: [] | [proto: number, fileno?: null]): Socket<F, T>;
+export function socket(family: number | undefined, type: number | undefined, proto: number | undefined, fileno: number): Socket;
 export function socket(family?: number, type?: number, proto?: number, fileno?: number | null): Socket {
-  return new Socket(family, type, proto, fileno);
+  // (Any of them may be undefined at run time, for JavaScript callers.)
+  return new Socket(family, type, proto, fileno as number);
 }
 
 /**
@@ -1672,6 +1719,13 @@ export function socket(family?: number, type?: number, proto?: number, fileno?: 
  * with the default timeout (or timeout 0 with SOCK_NONBLOCK in `type`). The
  * family defaults to AF_UNIX; AF_INET gives EOPNOTSUPP, as on Linux.
  */
+export function socketpair(family?: null): readonly [Socket<AF_UNIX_T, SOCK_STREAM_T>, Socket<AF_UNIX_T, SOCK_STREAM_T>];
+export function socketpair<F extends number>(family: F): readonly [Socket<F, SOCK_STREAM_T>, Socket<F, SOCK_STREAM_T>];
+export function socketpair<F extends number = AF_UNIX_T, T extends number = SOCK_STREAM_T>(
+  family: F | null,
+  type: T,
+  ...proto: [] | [proto: number]
+): readonly [Socket<F, T>, Socket<F, T>];
 export function socketpair(family: number | null = AF_UNIX, type: number = SOCK_STREAM, proto = 0): readonly [Socket, Socket] {
   if (family === null) family = AF_UNIX; // Python's None
   v.int32(family, 'family');
@@ -1697,7 +1751,9 @@ export function socketpair(family: number | null = AF_UNIX, type: number = SOCK_
 
 /**
  * A socket on a duplicate of `fd` (which stays open and owned by its holder):
- * Python's `socket.fromfd`. The duplicate is close-on-exec.
+ * Python's `socket.fromfd`. The duplicate is close-on-exec. Its family is
+ * whatever `family` says, unchecked, so its type is any family's: narrow it
+ * with {@link hasFamily}.
  */
 export function fromfd(fd: number, family: number, type: number, proto = 0): Socket {
   v.size(fd, 'fd', INT_MAX);

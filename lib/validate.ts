@@ -4,7 +4,7 @@
 
 import { Buffer } from 'node:buffer';
 import { inspect } from 'node:util';
-import { isTypedArray } from 'node:util/types';
+import { isProxy, isTypedArray } from 'node:util/types';
 
 type Coded<T extends Error> = T & { code: string };
 
@@ -13,15 +13,67 @@ function coded<T extends Error>(err: T, code: string): Coded<T> {
   return err as Coded<T>;
 }
 
+// The messages below describe the value that was given, and describing a
+// value may run code of the caller's (a Proxy's traps, a getter for
+// `constructor` or `name`, a [util.inspect.custom] method) or fail (inspect
+// on a detached DataView): an argument error must be thrown whatever the
+// value, so each description falls back to a plainer one.
+
+// util.inspect shows a Proxy's target without running a trap.
+const SHOWN = { colors: false, depth: 0 } as const;
+const PLAIN = { colors: false, depth: 0, customInspect: false } as const;
+
+function safely(describe: () => string, fallback: () => string): string {
+  try {
+    return describe();
+  } catch {
+    try {
+      return fallback();
+    } catch {
+      return 'a value that cannot be shown';
+    }
+  }
+}
+
+/** `inspect(value)`, or a plainer description when that throws. */
+export function show(value: unknown): string {
+  return safely(
+    () => inspect(value, SHOWN),
+    () => safely(
+      () => inspect(value, PLAIN), // without the value's own [util.inspect.custom]
+      () => (typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : typeof value),
+    ),
+  );
+}
+
+/** The class name a value's `constructor` gives, read without letting it throw; '' for none. */
+function className(value: object): string {
+  return safely(
+    () => {
+      if (isProxy(value)) return '';
+      const ctor: unknown = (value as { constructor?: unknown }).constructor;
+      const name: unknown = typeof ctor === 'function' ? ctor.name : undefined;
+      return typeof name === 'string' ? name : '';
+    },
+    () => '',
+  );
+}
+
 /** "Received ..." in Node's words. */
 export function received(value: unknown): string {
   if (value === null || value === undefined) return `Received ${String(value)}`;
-  if (typeof value === 'function') return `Received function ${value.name || '<anonymous>'}`;
-  if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
-    return name ? `Received an instance of ${name}` : `Received ${inspect(value, { depth: -1 })}`;
+  if (typeof value === 'function') {
+    const name = safely(
+      () => (typeof value.name === 'string' ? value.name : ''),
+      () => '',
+    );
+    return `Received function ${name || '<anonymous>'}`;
   }
-  let shown = inspect(value, { colors: false });
+  if (typeof value === 'object') {
+    const name = className(value);
+    return name ? `Received an instance of ${name}` : `Received ${show(value)}`;
+  }
+  let shown = show(value);
   if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
   return `Received type ${typeof value} (${shown})`;
 }
@@ -31,7 +83,7 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
 }
 
 export function outOfRange(name: string, range: string, value: unknown): RangeError {
-  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : inspect(value);
+  const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : show(value);
   return coded(
     new RangeError(`The value of "${name}" is out of range. It must be ${range}. Received ${shown}`),
     'ERR_OUT_OF_RANGE',
@@ -39,10 +91,7 @@ export function outOfRange(name: string, range: string, value: unknown): RangeEr
 }
 
 export function invalidArgValue(name: string, reason: string, value: unknown): TypeError {
-  return coded(
-    new TypeError(`The argument '${name}' ${reason}. Received ${inspect(value, { depth: 0 })}`),
-    'ERR_INVALID_ARG_VALUE',
-  );
+  return coded(new TypeError(`The argument '${name}' ${reason}. Received ${show(value)}`), 'ERR_INVALID_ARG_VALUE');
 }
 
 export function badPort(name: string, value: unknown): RangeError {

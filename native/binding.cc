@@ -113,6 +113,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitNames(env, exports);
   if (fast != nullptr) InitMsg(env, exports, fast);
   InitSendfile(env, exports);
+  InitErrors(env, exports);
+  InitStructs(env, exports);
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));
   return exports;

@@ -160,5 +160,7 @@ void InitPoller(Napi::Env env, Napi::Object exports);
 void InitNames(Napi::Env env, Napi::Object exports);
 void InitMsg(Napi::Env env, Napi::Object exports, FastState* state);
 void InitSendfile(Napi::Env env, Napi::Object exports);
+void InitErrors(Napi::Env env, Napi::Object exports);
+void InitStructs(Napi::Env env, Napi::Object exports);
 
 }  // namespace bsdsock

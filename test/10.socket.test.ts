@@ -11,9 +11,7 @@ import {
   AF_UNIX,
   IPPROTO_TCP,
   IPPROTO_UDP,
-  SOCK_CLOEXEC,
   SOCK_DGRAM,
-  SOCK_NONBLOCK,
   SOCK_SEQPACKET,
   SOCK_STREAM,
   Socket,
@@ -23,6 +21,7 @@ import {
   socket,
   socketpair,
 } from '../lib';
+import { SOCK_CLOEXEC, SOCK_NONBLOCK } from './linux';
 import { O_CLOEXEC, O_NONBLOCK, fdFlags, fdIsOpen, python, sockets, throwsSocketError, ticks } from './helpers';
 
 describe('10 socket object', () => {

@@ -30,8 +30,10 @@ describe('12 the receive pool', () => {
   const track = sockets();
 
   /** A datagram pair (message boundaries kept) with room for 200 KB messages. */
-  function pair(type = SOCK_SEQPACKET): [Socket, Socket] {
-    const [a, b] = socketpair(AF_UNIX, type).map(track) as [Socket, Socket];
+  function pair(type: number = SOCK_SEQPACKET): [Socket, Socket] {
+    const [a, b] = socketpair(AF_UNIX, type);
+    track(a);
+    track(b);
     a.setsockopt(SOL_SOCKET, SO_SNDBUF, 4 << 20);
     b.setsockopt(SOL_SOCKET, SO_RCVBUF, 4 << 20);
     return [a, b];

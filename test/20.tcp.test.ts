@@ -249,7 +249,8 @@ describe('20 tcp', () => {
         assert.equal(err.syscall, 'connect');
         assert.equal(err.address, '127.0.0.1');
         assert.equal(err.port, port);
-        assert.equal(err.message, `connect ECONNREFUSED 127.0.0.1:${port}`);
+        assert.equal(err.message, `connect ECONNREFUSED 127.0.0.1:${port}: Connection refused`);
+        assert.equal(err.strerror, 'Connection refused');
         return true;
       },
     );
@@ -313,7 +314,7 @@ describe('20 tcp', () => {
     throwsSocketError(() => b.bind(['127.0.0.1', port]), 'EADDRINUSE', 'bind', {
       address: '127.0.0.1',
       port,
-      message: `bind EADDRINUSE 127.0.0.1:${port}`,
+      message: `bind EADDRINUSE 127.0.0.1:${port}: Address already in use`,
     });
     // TEST-NET-3 (RFC 5737): never a local address; bind(2) sends nothing.
     throwsSocketError(() => b.bind(['203.0.113.1', 0]), 'EADDRNOTAVAIL', 'bind');

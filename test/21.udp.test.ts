@@ -8,7 +8,7 @@ import { sockets, throwsSocketError } from './helpers';
 describe('21 udp', () => {
   const track = sockets();
 
-  function udp(family = AF_INET): Socket {
+  function udp(family: number = AF_INET): Socket {
     const s = track(socket(family, SOCK_DGRAM));
     s.bind([family === AF_INET ? '127.0.0.1' : '::1', 0]);
     s.settimeout(10);

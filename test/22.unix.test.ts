@@ -12,7 +12,7 @@ describe('22 unix', () => {
   const track = sockets();
   const tmp = tempDirs();
 
-  function unix(type = SOCK_STREAM): Socket {
+  function unix(type: number = SOCK_STREAM): Socket {
     const s = track(socket(AF_UNIX, type));
     s.settimeout(10);
     return s;
@@ -200,7 +200,7 @@ describe('22 unix', () => {
     const dir = tmp();
     const missing = path.join(dir, 'missing');
     const c = unix();
-    throwsSocketError(() => c.connect(missing), 'ENOENT', 'connect', { address: missing, message: `connect ENOENT ${missing}` });
+    throwsSocketError(() => c.connect(missing), 'ENOENT', 'connect', { address: missing, message: `connect ENOENT ${missing}: No such file or directory` });
     throwsSocketError(() => c.connect(Buffer.from(missing)), 'ENOENT', 'connect', { address: missing });
     const name = `bsdsock-test-${process.pid}-nobody`;
     throwsSocketError(() => c.connect(new Uint8Array(Buffer.from(`\0${name}`))), 'ECONNREFUSED', 'connect', { address: `@${name}` });

@@ -5,7 +5,15 @@
 import assert = require('node:assert/strict');
 import os = require('node:os');
 
-import { AF_INET, AF_NETLINK, IPPROTO_ICMP, NETLINK_ROUTE, SOCK_DGRAM, SOCK_RAW, SocketError, socket } from '../lib';
+import {
+  AF_INET,
+  IPPROTO_ICMP,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  SocketError,
+  socket,
+} from '../lib';
+import { AF_NETLINK, NETLINK_ROUTE } from './linux';
 import { sockets } from './helpers';
 
 function checksum(buf: Buffer): number {

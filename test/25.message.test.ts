@@ -12,11 +12,8 @@ import {
   CMSG_SPACE,
   MSG_CTRUNC,
   MSG_TRUNC,
-  SCM_CREDENTIALS,
   SCM_RIGHTS,
   SOCK_DGRAM,
-  SO_PASSCRED,
-  SO_PEERCRED,
   SOCK_STREAM,
   SOL_SOCKET,
   SocketTimeoutError,
@@ -27,6 +24,7 @@ import {
   type AncillaryItem,
   type Socket,
 } from '../lib';
+import { SCM_CREDENTIALS, SO_PASSCRED, SO_PEERCRED } from './linux';
 import { O_CLOEXEC, fdFlags, fdIsOpen, python, sockets, tempDirs, throwsCode, throwsSocketError, ticks } from './helpers';
 
 describe('25 sendmsg, recvmsg and fd passing', () => {
@@ -38,7 +36,7 @@ describe('25 sendmsg, recvmsg and fd passing', () => {
     files = [];
   });
 
-  function pair(type = SOCK_STREAM): [Socket, Socket] {
+  function pair(type: number = SOCK_STREAM): [Socket, Socket] {
     const [a, b] = socketpair(AF_UNIX, type);
     track(a).settimeout(10);
     track(b).settimeout(10);

@@ -13,7 +13,6 @@ import {
   SOCK_DGRAM,
   SOCK_STREAM,
   SOL_SOCKET,
-  SO_BINDTODEVICE,
   SO_ERROR,
   SO_KEEPALIVE,
   SO_LINGER,
@@ -21,11 +20,11 @@ import {
   SO_RCVTIMEO,
   SO_REUSEADDR,
   SO_TYPE,
-  TCP_INFO,
   TCP_NODELAY,
   socket,
   socketpair,
 } from '../lib';
+import { SO_BINDTODEVICE, TCP_INFO } from './linux';
 import { errno, sockets, throwsSocketError } from './helpers';
 
 /** Two native C ints, as in struct linger. */

@@ -147,7 +147,7 @@ describe('50 seeds: the classic exercises (examples/)', () => {
           `listening 127.0.0.1 ${port}`,
           `accepted 127.0.0.1 ${p1}`,
           'received hello',
-          'error: recv ECONNRESET',
+          'error: recv ECONNRESET: Connection reset by peer',
           `closed 127.0.0.1 ${p1}`,
           `accepted 127.0.0.1 ${p2}`,
           'received still there?',
@@ -405,7 +405,7 @@ describe('50 seeds: the classic exercises (examples/)', () => {
         errno: 98,
         address: '127.0.0.1',
         port,
-        message: `bind EADDRINUSE 127.0.0.1:${port}`,
+        message: `bind EADDRINUSE 127.0.0.1:${port}: Address already in use`,
       });
 
       const reuse = track(socket());
@@ -423,7 +423,7 @@ describe('50 seeds: the classic exercises (examples/)', () => {
       const { code, stdout, stderr } = await refused.exit();
       assert.deepEqual(
         { code, stdout, stderr },
-        { code: 1, stdout: '', stderr: `error: bind EADDRINUSE 127.0.0.1:${port} (errno 98)\n` },
+        { code: 1, stdout: '', stderr: `error: bind EADDRINUSE 127.0.0.1:${port}: Address already in use (errno 98)\n` },
       );
     });
 
@@ -512,7 +512,7 @@ describe('50 seeds: the classic exercises (examples/)', () => {
           '  closed 127.0.0.1 P',
           '  accepted 127.0.0.1 P',
           '  received bye',
-          '  error: recv ECONNRESET',
+          '  error: recv ECONNRESET: Connection reset by peer',
           '  closed 127.0.0.1 P',
           '  accepted 127.0.0.1 P',
           '  received still there?',

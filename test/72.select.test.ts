@@ -13,15 +13,6 @@ import path = require('node:path');
 import {
   AF_INET,
   AF_UNIX,
-  EPOLLERR,
-  EPOLLET,
-  EPOLLHUP,
-  EPOLLIN,
-  EPOLL_CLOEXEC,
-  EPOLLONESHOT,
-  EPOLLOUT,
-  EPOLLPRI,
-  EPOLLRDHUP,
   Epoll,
   MSG_OOB,
   POLLERR,
@@ -30,7 +21,6 @@ import {
   POLLNVAL,
   POLLOUT,
   POLLPRI,
-  POLLRDHUP,
   Poll,
   SHUT_WR,
   SOCK_DGRAM,
@@ -45,6 +35,7 @@ import {
   socketpair,
   type Socket,
 } from '../lib';
+import { EPOLLERR, EPOLLET, EPOLLHUP, EPOLLIN, EPOLLONESHOT, EPOLLOUT, EPOLLPRI, EPOLLRDHUP, EPOLL_CLOEXEC, POLLRDHUP } from './linux';
 import { O_CLOEXEC, errno, fdFlags, fdIsOpen, python, since, sockets, tempDirs, throwsCode, throwsSocketError, tsNode } from './helpers';
 
 /** Seconds: the timeout of every blocking socket and every "wait until ready" here. */

@@ -155,11 +155,14 @@ function throwsLikeGaierror(fn: () => unknown, py: Extract<PyResult, { err: stri
   });
 }
 
-/** `fn` throws a SocketError with `code`/`syscall` and exactly CPython's errno-less OSError message. */
+/**
+ * `fn` throws a SocketError with `code`/`syscall` whose strerror is exactly
+ * CPython's errno-less OSError message, in the one message format.
+ */
 function throwsLikeOSErrorMessage(fn: () => unknown, py: Extract<PyResult, { err: string }>, code: string, syscall: string): void {
   assert.equal(py.err, 'OSError');
   assert.equal(py.errno, null);
-  throwsSocketError(fn, code, syscall, { message: py.args[0] });
+  throwsSocketError(fn, code, syscall, { strerror: py.args[0], message: `${syscall} ${code}: ${String(py.args[0])}` });
 }
 
 /** Skips the test when a database file the lookups read is missing. */
@@ -537,7 +540,7 @@ describe('names: gethostname, gethostbyname(Ex), gethostbyaddr, getfqdn (compare
       (err: unknown) => {
         assert.ok(err instanceof SocketError, String(err));
         assert.ok(!(err instanceof AddressInfoError), `an AddressInfoError: ${err.message}`);
-        assert.equal(err.message, 'wildcard resolved to multiple address');
+        assert.equal(err.message, 'gethostbyaddr EINVAL: wildcard resolved to multiple address');
         return true;
       },
     );
@@ -608,9 +611,9 @@ describe('names: getservbyname, getservbyport, getprotobyname (compared with CPy
     throwsLikeOSErrorMessage(() => getservbyport(0), pyErr(py, 'noPort0'), 'ENOENT', 'getservbyport');
     throwsLikeOSErrorMessage(() => getservbyport(80, 'no-such-proto'), pyErr(py, 'noPortProto'), 'ENOENT', 'getservbyport');
     throwsLikeOSErrorMessage(() => getprotobyname('no-such-protocol'), pyErr(py, 'noProtocol'), 'ENOENT', 'getprotobyname');
-    throwsSocketError(() => getservbyname('no-such-service'), 'ENOENT', 'getservbyname', { message: 'service/proto not found' });
-    throwsSocketError(() => getservbyport(3), 'ENOENT', 'getservbyport', { message: 'port/proto not found' });
-    throwsSocketError(() => getprotobyname('no-such-protocol'), 'ENOENT', 'getprotobyname', { message: 'protocol not found' });
+    throwsSocketError(() => getservbyname('no-such-service'), 'ENOENT', 'getservbyname', { message: 'getservbyname ENOENT: service/proto not found' });
+    throwsSocketError(() => getservbyport(3), 'ENOENT', 'getservbyport', { message: 'getservbyport ENOENT: port/proto not found' });
+    throwsSocketError(() => getprotobyname('no-such-protocol'), 'ENOENT', 'getprotobyname', { message: 'getprotobyname ENOENT: protocol not found' });
   });
 
   it('getservbyport outside 0-65535 is a RangeError (CPython: OverflowError); bad names are TypeErrors', () => {
@@ -711,7 +714,7 @@ describe('names: inet_pton, inet_ntop, inet_aton, inet_ntoa (compared with CPyth
       throwsLikeOSErrorMessage(() => inet_pton(AF_INET6, s), pyErr(py, key('bad6', s)), 'EINVAL', 'inet_pton');
     }
     throwsSocketError(() => inet_pton(AF_INET, '127.1'), 'EINVAL', 'inet_pton', {
-      message: 'illegal IP address string passed to inet_pton',
+      message: 'inet_pton EINVAL: illegal IP address string passed to inet_pton',
     });
   });
 
@@ -890,7 +893,7 @@ describe('names: if_nameindex, if_nametoindex, if_indextoname (compared with CPy
 
   it("an unknown name: SocketError ENODEV 'no interface with this name' (CPython's message)", () => {
     throwsLikeOSErrorMessage(() => if_nametoindex('no-such-if0'), pyErr(py, 'unknown'), 'ENODEV', 'if_nametoindex');
-    throwsSocketError(() => if_nametoindex('a'.repeat(300)), 'ENODEV', 'if_nametoindex', { message: 'no interface with this name' });
+    throwsSocketError(() => if_nametoindex('a'.repeat(300)), 'ENODEV', 'if_nametoindex', { message: 'if_nametoindex ENODEV: no interface with this name' });
     throwsSocketError(() => if_nametoindex(''), 'ENODEV', 'if_nametoindex');
     throwsCode(() => if_nametoindex('lo\0'), TypeError, 'ERR_INVALID_ARG_VALUE');
     throwsCode(() => if_nametoindex(1 as unknown as string), TypeError, 'ERR_INVALID_ARG_TYPE');

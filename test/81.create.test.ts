@@ -23,7 +23,6 @@ import {
   SOCK_STREAM,
   SOL_SOCKET,
   SO_ACCEPTCONN,
-  SO_BINDTODEVICE,
   SO_REUSEADDR,
   SO_REUSEPORT,
   Socket,
@@ -38,6 +37,7 @@ import {
   hasDualstackIpv6,
   socket,
 } from '../lib';
+import { SO_BINDTODEVICE } from './linux';
 import { errno, since, sockets, throwsCode, throwsSocketError } from './helpers';
 
 /** Seconds: every blocking call here has this timeout, so that a failure throws instead of hanging. */
@@ -59,7 +59,7 @@ function isRefused(err: unknown, host: string, port: number): void {
     { name: err.name, code: err.code, errno: err.errno, syscall: err.syscall, address: err.address, port: err.port },
     { name: 'SocketError', code: 'ECONNREFUSED', errno: errno.ECONNREFUSED, syscall: 'connect', address: host, port },
   );
-  assert.equal(err.message, `connect ECONNREFUSED ${host}:${port}`);
+  assert.equal(err.message, `connect ECONNREFUSED ${host}:${port}: Connection refused`);
 }
 
 describe('createConnection / createConnectionAsync', () => {
@@ -304,7 +304,7 @@ print(json.dumps([group, last]))
           assert.ok(err instanceof SocketTimeoutError, String(err));
           assert.deepEqual(
             { name: err.name, code: err.code, errno: err.errno, syscall: err.syscall, message: err.message, address: err.address, port: err.port },
-            { name: 'SocketTimeoutError', code: 'ETIMEDOUT', errno: errno.ETIMEDOUT, syscall: 'connect', message: 'timed out', address: '127.0.0.1', port },
+            { name: 'SocketTimeoutError', code: 'ETIMEDOUT', errno: errno.ETIMEDOUT, syscall: 'connect', message: `connect ETIMEDOUT 127.0.0.1:${port}: timed out`, address: '127.0.0.1', port },
           );
           return true;
         },

@@ -602,7 +602,8 @@ describe('makefile: with a timeout', () => {
   function refused(read: () => unknown, what: string): void {
     assert.throws(read, (err: unknown) => {
       assert.ok(err instanceof SocketError && !(err instanceof SocketTimeoutError), `${what}: ${String(err)}`);
-      assert.equal(err.message, 'cannot read from timed out object', what);
+      assert.equal(err.message, 'recv ETIMEDOUT: cannot read from timed out object', what);
+      assert.equal(err.strerror, 'cannot read from timed out object', what);
       return true;
     });
   }
@@ -629,7 +630,7 @@ describe('makefile: with a timeout', () => {
           () => f.readline(),
           (err: unknown) => {
             assert.ok(err instanceof SocketTimeoutError, String(err));
-            assert.deepEqual([err.code, err.errno, err.syscall, err.message], ['ETIMEDOUT', errno.ETIMEDOUT, 'recv', 'timed out']);
+            assert.deepEqual([err.code, err.errno, err.syscall, err.message], ['ETIMEDOUT', errno.ETIMEDOUT, 'recv', 'recv ETIMEDOUT: timed out']);
             return true;
           },
         );

@@ -37,7 +37,7 @@ import { askCount } from './bsdsock-datagrams';
 import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
-const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
+const family: number = args.transport === 'unix' ? AF_UNIX : AF_INET;
 const EAGAIN = -constants.errno.EAGAIN;
 const ENOBUFS = -constants.errno.ENOBUFS;
 // The callbacks read these copies, not the imports, which cost a getter call
@@ -262,7 +262,7 @@ function dgramClient(): void {
  * for the same syscall, which bsdsock's own layer adds to.
  */
 function overhead(): void {
-  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK!); // Linux
   const fd = a.fileno();
   const buf = Buffer.alloc(MSG);
   reportOverhead(

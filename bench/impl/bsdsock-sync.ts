@@ -128,7 +128,7 @@ function client(): void {
 
 /** ns per call of getsockopt(SO_TYPE) and of a would-block receive (tryRecvInto). */
 function overhead(): void {
-  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+  const [a, b] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK!); // Linux
   const buf = Buffer.alloc(MSG);
   reportOverhead(
     args.count,

@@ -1,0 +1,35 @@
+// The constants of Linux that the tests use: bsdsock types them `number |
+// undefined`, since other platforms lack them. The suite runs on Linux, so
+// each is checked here, once, and exported as a number.
+
+import * as bsdsock from '../lib';
+
+function linux<T extends number>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`${name} is undefined: the test suite runs on Linux`);
+  return value;
+}
+
+export const AF_NETLINK = linux(bsdsock.AF_NETLINK, 'AF_NETLINK');
+export const EAI_ADDRFAMILY = linux(bsdsock.EAI_ADDRFAMILY, 'EAI_ADDRFAMILY');
+export const EPOLLERR = linux(bsdsock.EPOLLERR, 'EPOLLERR');
+export const EPOLLET = linux(bsdsock.EPOLLET, 'EPOLLET');
+export const EPOLLEXCLUSIVE = linux(bsdsock.EPOLLEXCLUSIVE, 'EPOLLEXCLUSIVE');
+export const EPOLLHUP = linux(bsdsock.EPOLLHUP, 'EPOLLHUP');
+export const EPOLLIN = linux(bsdsock.EPOLLIN, 'EPOLLIN');
+export const EPOLLONESHOT = linux(bsdsock.EPOLLONESHOT, 'EPOLLONESHOT');
+export const EPOLLOUT = linux(bsdsock.EPOLLOUT, 'EPOLLOUT');
+export const EPOLLPRI = linux(bsdsock.EPOLLPRI, 'EPOLLPRI');
+export const EPOLLRDHUP = linux(bsdsock.EPOLLRDHUP, 'EPOLLRDHUP');
+export const EPOLL_CLOEXEC = linux(bsdsock.EPOLL_CLOEXEC, 'EPOLL_CLOEXEC');
+export const NETLINK_ROUTE = linux(bsdsock.NETLINK_ROUTE, 'NETLINK_ROUTE');
+export const NETLINK_USERSOCK = linux(bsdsock.NETLINK_USERSOCK, 'NETLINK_USERSOCK');
+export const POLLRDHUP = linux(bsdsock.POLLRDHUP, 'POLLRDHUP');
+export const SCM_CREDENTIALS = linux(bsdsock.SCM_CREDENTIALS, 'SCM_CREDENTIALS');
+export const SOCK_CLOEXEC = linux(bsdsock.SOCK_CLOEXEC, 'SOCK_CLOEXEC');
+export const SOCK_NONBLOCK = linux(bsdsock.SOCK_NONBLOCK, 'SOCK_NONBLOCK');
+export const SO_BINDTODEVICE = linux(bsdsock.SO_BINDTODEVICE, 'SO_BINDTODEVICE');
+export const SO_PASSCRED = linux(bsdsock.SO_PASSCRED, 'SO_PASSCRED');
+export const SO_PEERCRED = linux(bsdsock.SO_PEERCRED, 'SO_PEERCRED');
+export const SO_PROTOCOL = linux(bsdsock.SO_PROTOCOL, 'SO_PROTOCOL');
+export const TCP_INFO = linux(bsdsock.TCP_INFO, 'TCP_INFO');
+export const TCP_KEEPIDLE = linux(bsdsock.TCP_KEEPIDLE, 'TCP_KEEPIDLE');
