@@ -383,9 +383,13 @@ export class Socket {
   /**
    * Connects to `address`: connect(2).
    *
-   * Blocking mode: waits for the connection (a signal does not interrupt it:
-   * the kernel keeps connecting and the result is read from SO_ERROR).
-   * Timeout mode: waits up to the timeout, then SocketTimeoutError.
+   * Blocking mode: waits for the connection, and a signal does not cut the
+   * wait short: an interrupted TCP connect goes on in the kernel and its
+   * result is read from SO_ERROR; an interrupted AF_UNIX connect (waiting
+   * for room in a full backlog) is made again, within what is left of
+   * SO_SNDTIMEO if that is set (EAGAIN when it runs out).
+   * Timeout mode: waits up to the timeout, then SocketTimeoutError; an
+   * AF_UNIX listener's full backlog is EAGAIN at once, as in CPython.
    * Non-blocking mode: throws EINPROGRESS; poll for writability, then read
    * SO_ERROR. ECONNREFUSED (111 on Linux) when nothing listens; EISCONN when
    * already connected.
