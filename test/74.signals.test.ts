@@ -44,7 +44,7 @@ describe('74 signals', () => {
     throw new Error('the backlog never filled');
   }
 
-  describe('a blocking AF_UNIX connect waiting for room in a full backlog', () => {
+  describe('an AF_UNIX connect waiting for room in a full backlog', () => {
     it('is not cut short by non-restarting signals: it connects once there is room', async () => {
       const [l, file] = fullListener();
       const c = child('unix-connect.ts', [file]);
@@ -65,16 +65,14 @@ describe('74 signals', () => {
       assert.equal((await c.exit()).code, 0);
     });
 
-    it('keeps one SO_SNDTIMEO deadline across signals, restores SO_SNDTIMEO, and reports its expiry as EAGAIN', async () => {
-      const [, file] = fullListener();
-      const c = child('unix-connect.ts', [file, '0.3']);
-      assert.equal(await c.line(), 'connecting');
-      // The kernel starts SO_SNDTIMEO afresh on each connect(2): retried
-      // as is, a connect signalled every 10 ms would never time out. The
-      // bound (500 signals) is far past the 0.3 s deadline.
+    /** Signals `c` every 10 ms until it prints its outcome (at most 500 signals); returns that line. */
+    async function signalUntilAnswered(c: Child): Promise<string> {
       const line = c.line();
       let answered = false;
-      void line.then(() => (answered = true), () => (answered = true));
+      void line.then(
+        () => (answered = true),
+        () => (answered = true),
+      );
       let sent = 0;
       while (!answered && sent < 500) {
         c.proc.kill('SIGUSR1');
@@ -82,8 +80,45 @@ describe('74 signals', () => {
         await sleep(10);
       }
       assert.ok(answered, `still connecting after ${sent} signals`);
-      assert.equal(await line, 'error EAGAIN');
+      return line;
+    }
+
+    it('keeps one SO_SNDTIMEO deadline across signals, restores SO_SNDTIMEO, and reports its expiry as EAGAIN', async () => {
+      const [, file] = fullListener();
+      const c = child('unix-connect.ts', [file, 'sndtimeo=0.3']);
+      assert.equal(await c.line(), 'connecting');
+      // The kernel starts SO_SNDTIMEO afresh on each connect(2): retried
+      // as is, a connect signalled every 10 ms would never time out. The
+      // bound (500 signals) is far past the 0.3 s deadline.
+      assert.equal(await signalUntilAnswered(c), 'error EAGAIN');
       assert.equal(await c.line(), 'sndtimeo 0.3');
+      assert.equal((await c.exit()).code, 0);
+    });
+
+    it('in timeout mode, waits for room until the timeout however often it is interrupted', async () => {
+      const [, file] = fullListener();
+      const c = child('unix-connect.ts', [file, 'timeout=0.3']);
+      assert.equal(await c.line(), 'connecting');
+      assert.equal(await signalUntilAnswered(c), 'error ETIMEDOUT');
+      assert.equal(await c.line(), 'sndtimeo 0'); // SO_SNDTIMEO as it was
+      assert.equal((await c.exit()).code, 0);
+    });
+
+    it('in timeout mode, connects once there is room, interrupted or not', async () => {
+      const [l, file] = fullListener();
+      const c = child('unix-connect.ts', [file, 'timeout=30']);
+      assert.equal(await c.line(), 'connecting');
+      for (let i = 0; i < 20; i++) {
+        c.proc.kill('SIGUSR1');
+        await sleep(10);
+      }
+      l.settimeout(10);
+      track(l.accept()[0]);
+      assert.equal(await c.line(), `connected ${file}`);
+      const conn = track(l.accept()[0]);
+      conn.settimeout(10);
+      assert.equal(conn.recv(16).toString(), 'hello');
+      assert.equal(await c.line(), 'sndtimeo 0');
       assert.equal((await c.exit()).code, 0);
     });
   });

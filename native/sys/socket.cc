@@ -187,42 +187,36 @@ int set_sndtimeo_ns(int fd, int64_t ns) {
 // TCP's, that wait does nothing in the background: interrupted by a signal
 // whose handler is not SA_RESTART, connect() fails with EINTR and leaves the
 // socket unconnected; poll() then reports POLLOUT at once and SO_ERROR is 0,
-// so the TCP path below (CPython's internal_connect) would report a
-// connection that does not exist. So the call itself is retried; EISCONN on
-// a retry would mean an earlier attempt connected after all.
+// so the TCP path (CPython's internal_connect) would report a connection
+// that does not exist. So the call itself is made again; EISCONN on a retry
+// would mean an earlier attempt connected after all.
 //
-// SO_SNDTIMEO bounds that wait, and the kernel starts it afresh on every
-// call, so signals could lengthen it without end: each retry runs with
-// SO_SNDTIMEO lowered to the time left of the first call's, restored after.
-// Its expiry is EAGAIN, as the kernel reports it without signals.
+// SO_SNDTIMEO bounds that wait (its expiry is EAGAIN), and the kernel starts
+// it afresh on every call, so signals could lengthen it without end: with a
+// `deadline` (monotonic ns; 0 for none), each call runs with SO_SNDTIMEO set
+// to the time left, and the time being up is EAGAIN too. The caller restores
+// SO_SNDTIMEO.
+int connect_unix_until(int fd, const sockaddr* addr, socklen_t len, int64_t deadline) {
+  for (;;) {
+    if (deadline != 0) {
+      const int64_t left = deadline - monotonic_ns();
+      if (left <= 0) return -EAGAIN;
+      int r = set_sndtimeo_ns(fd, left);
+      if (r < 0) return r;
+    }
+    if (::connect(fd, addr, len) == 0) return 0;
+    if (errno != EINTR) return errno == EISCONN ? 0 : -errno;
+  }
+}
+
 int connect_unix(int fd, const sockaddr* addr, socklen_t len) {
   const int64_t start = monotonic_ns();
   if (::connect(fd, addr, len) == 0) return 0;
   if (errno != EINTR) return -errno;
   const int64_t limit = sndtimeo_ns(fd);
   if (limit < 0) return static_cast<int>(limit);
-  int r;
-  bool lowered = false;
-  for (;;) {
-    if (limit > 0) {
-      const int64_t left = start + limit - monotonic_ns();
-      if (left <= 0) {
-        r = -EAGAIN;
-        break;
-      }
-      r = set_sndtimeo_ns(fd, left);
-      if (r < 0) break;
-      lowered = true;
-    }
-    if (::connect(fd, addr, len) == 0) {
-      r = 0;
-      break;
-    }
-    if (errno == EINTR) continue;
-    r = errno == EISCONN ? 0 : -errno;
-    break;
-  }
-  if (lowered) set_sndtimeo_ns(fd, limit);
+  int r = connect_unix_until(fd, addr, len, limit == 0 ? 0 : start + limit);
+  if (limit != 0) set_sndtimeo_ns(fd, limit);
   return r;
 }
 
@@ -242,6 +236,19 @@ int connect(int fd, const sockaddr* addr, socklen_t len) {
   socklen_t n = sizeof err;
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) == -1) return -errno;
   return err == 0 || err == EISCONN ? 0 : -err;
+}
+
+int connect_wait(int fd, const sockaddr* addr, socklen_t len, int timeout_ms) {
+  const int64_t deadline = monotonic_ns() + static_cast<int64_t>(timeout_ms) * 1000000;
+  const int64_t saved = sndtimeo_ns(fd);
+  if (saved < 0) return static_cast<int>(saved);
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1) return -errno;
+  if ((flags & O_NONBLOCK) && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) return -errno;
+  int r = connect_unix_until(fd, addr, len, deadline);
+  set_sndtimeo_ns(fd, saved);
+  if (flags & O_NONBLOCK) ::fcntl(fd, F_SETFL, flags);
+  return r;
 }
 
 int shutdown(int fd, int how) {
