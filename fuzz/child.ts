@@ -27,7 +27,8 @@
 //   malformed      a SocketError without a string code and syscall and a
 //                  numeric errno
 //   fd-leak        a socket or epoll fd that a call made and nothing owns
-//                  (checked after each call, and after a promise settles)
+//                  (checked after each call; an async call's, once all
+//                  settled at the end of its batch of calls)
 //   fd-closed      a call closed an fd that was not its socket's
 //   dropped        a ResourceWarning: a socket made inside bsdsock was
 //                  dropped open

@@ -527,7 +527,10 @@ export class AsyncIo {
     const writes = this.#queues[WRITE];
     if (reads.length === 0 && writes.length === 0) this.#pin = null;
     const want = (watched(reads[0]) ? UV_READABLE : 0) | (watched(writes[0]) ? UV_WRITABLE : 0);
-    const events = want | (this.#events & ~idle);
+    // Nor, sticky or not, a direction whose head waits on its timer: the
+    // level-triggered readiness would wake the loop on every turn meanwhile.
+    const timed = (reads[0]?.pace != null ? UV_READABLE : 0) | (writes[0]?.pace != null ? UV_WRITABLE : 0);
+    const events = want | (this.#events & ~idle & ~timed);
     let poller = this.#h.poller;
     if (events !== this.#events) {
       if (poller === null) {

@@ -25,7 +25,7 @@
 // node binary those thousands of blocks cannot be told apart from the
 // addon's, so the reports would be all noise. Leaks that matter here are
 // fds, which the suite checks after every run (test/hooks.ts) and the fuzzer
-// after every batch of calls.
+// after every call.
 //
 // Reports go to files (log_path) rather than to stderr, where a child's
 // report could be swallowed by a test that only checks an exit code: the
