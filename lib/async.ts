@@ -9,6 +9,11 @@
 // tried again: a false readiness report just gives -EAGAIN again. No thread
 // per call, no timer, no busy loop.
 //
+// One exception, runPaced(): a connect to an AF_UNIX listener whose backlog
+// is full has no readiness to wait for (the unconnected socket is writable
+// at once, and nothing tells when room appears), so it is retried on a timer
+// instead, after 1 ms, then twice as long each time up to 100 ms.
+//
 // Reads and writes queue independently, each in FIFO order. close() rejects
 // everything pending with EBADF; an abort rejects with signal.reason. An
 // operation is only ever attempted from the head of its queue, all at once,
@@ -135,6 +140,15 @@ const WANT = 0;
 const REFED = 1;
 const IN_CALLBACK = 2;
 
+/** The retry timer of a paced operation (runPaced) and its next delay. */
+interface Pace {
+  delay: number;
+  timer: ReturnType<typeof setTimeout> | null;
+}
+
+const PACE_FIRST_MS = 1;
+const PACE_MAX_MS = 100;
+
 interface Op<T> {
   attempt: () => number;
   /** Turns the syscall's result into the promised value (runs right after it). */
@@ -145,6 +159,8 @@ interface Op<T> {
   where: ErrorAddress | undefined;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | null;
+  /** Set for an operation retried on a timer rather than on readiness. */
+  pace: Pace | null;
 }
 
 // The executor of every promise run() makes for a call that waits: it hands
@@ -170,6 +186,18 @@ export function identity(r: number): number {
 // watch the socket for it.
 function held(): number {
   return -EAGAIN;
+}
+
+/** Whether the poller watches the socket for `head`, the first operation of a queue. */
+function watched(head: Op<unknown> | undefined): boolean {
+  return head !== undefined && head.attempt !== held && head.pace === null;
+}
+
+function stopPace(op: Op<unknown>): void {
+  if (op.pace?.timer != null) {
+    clearTimeout(op.pace.timer);
+    op.pace.timer = null;
+  }
 }
 
 function failure(r: number, syscall: string, where: ErrorAddress | undefined): SocketError {
@@ -250,8 +278,59 @@ export class AsyncIo {
         return Promise.resolve(finish(r));
       }
     }
-    const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
+    const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null, pace: null };
     return this.#enqueue<T>(owner, queue, op);
+  }
+
+  /**
+   * As run(), for a call whose would-block state no readiness event ends:
+   * a connect to an AF_UNIX listener whose backlog is full. While `attempt`
+   * gives -EAGAIN it is tried again on a timer (1 ms, doubling up to 100 ms,
+   * each delay between half and all of that), in its place in `queue`; the
+   * poller is not armed for it. Abort, close() and unref() apply as to any
+   * call.
+   */
+  runPaced<T>(
+    owner: object,
+    queue: typeof READ | typeof WRITE,
+    syscall: string,
+    attempt: () => number,
+    finish: (r: number) => T,
+    options: AsyncOptions | undefined,
+    where?: ErrorAddress,
+  ): Promise<T> {
+    const signal = options?.signal;
+    if (isAborted(signal)) return Promise.reject(abortReason(signal));
+    const q = this.#queues[queue];
+    if (q.length === 0) {
+      const r = attempt();
+      if (r !== -EAGAIN) {
+        if (r < 0) return Promise.reject(failure(r, syscall, where));
+        return Promise.resolve(finish(r));
+      }
+    }
+    const pace: Pace = { delay: PACE_FIRST_MS, timer: null };
+    const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null, pace };
+    const promise = this.#enqueue<T>(owner, queue, op);
+    if (q[0] === op) this.#schedule(q, op);
+    return promise;
+  }
+
+  /** Tries `op`, a paced operation at the head of `q`, again after its delay. */
+  #schedule(q: Op<unknown>[], op: Op<unknown>): void {
+    const pace = op.pace!;
+    if (pace.timer !== null) return;
+    // Jittered, so that clients that found the backlog full together do not
+    // all come back at the same moment.
+    const delay = pace.delay * (0.5 + Math.random() / 2);
+    pace.delay = Math.min(pace.delay * 2, PACE_MAX_MS);
+    pace.timer = setTimeout(() => {
+      pace.timer = null;
+      if (q[0] !== op) return;
+      this.#drain(q);
+      this.#arm();
+    }, delay);
+    if (!this.#refed) pace.timer.unref();
   }
 
   /**
@@ -268,7 +347,7 @@ export class AsyncIo {
       ready.catch(unset); // its outcome no longer matters, and must not go unhandled
       return Promise.reject(abortReason(signal));
     }
-    const op: Op<unknown> = { attempt: held, finish: identity, resolve: unset, reject: unset, syscall, where, signal, onAbort: null };
+    const op: Op<unknown> = { attempt: held, finish: identity, resolve: unset, reject: unset, syscall, where, signal, onAbort: null, pace: null };
     const q = this.#queues[queue];
     // Handled before anything else can throw; the handlers run after the
     // call has joined the queue (a promise's reactions are never synchronous).
@@ -316,12 +395,14 @@ export class AsyncIo {
   ref(): void {
     this.#refed = true;
     this.#updateRef();
+    for (const q of this.#queues) q[0]?.pace?.timer?.ref();
   }
 
   /** Lets the process exit even while something is pending. */
   unref(): void {
     this.#refed = false;
     this.#updateRef();
+    for (const q of this.#queues) q[0]?.pace?.timer?.unref();
   }
 
   /**
@@ -361,6 +442,7 @@ export class AsyncIo {
   }
 
   #fail(op: Op<unknown>, err: unknown): void {
+    stopPace(op);
     if (op.onAbort !== null) offAbort(op.signal!, op.onAbort);
     op.reject(err);
   }
@@ -379,6 +461,7 @@ export class AsyncIo {
         err = e;
       }
     }
+    stopPace(op);
     if (op.onAbort !== null) offAbort(op.signal!, op.onAbort);
     if (failed) op.reject(err);
     else op.resolve(value);
@@ -389,7 +472,11 @@ export class AsyncIo {
     const i = q.indexOf(op);
     if (i < 0) return; // already settled
     q.splice(i, 1);
+    stopPace(op);
     op.reject(abortReason(op.signal!));
+    // A paced call behind it may now be the head: the poller will not try it.
+    const head = q[0];
+    if (i === 0 && head?.pace != null) this.#schedule(q, head);
     this.#arm();
   }
 
@@ -431,7 +518,10 @@ export class AsyncIo {
         this.#fail(op, outOfBounds(err));
         continue;
       }
-      if (r === -EAGAIN) return;
+      if (r === -EAGAIN) {
+        if (op.pace !== null) this.#schedule(q, op);
+        return;
+      }
       q.shift();
       this.#settle(op, r);
     }
@@ -448,8 +538,11 @@ export class AsyncIo {
     const reads = this.#queues[READ];
     const writes = this.#queues[WRITE];
     if (reads.length === 0 && writes.length === 0) this.#pin = null;
-    const want = (reads.length > 0 && reads[0]!.attempt !== held ? UV_READABLE : 0) | (writes.length > 0 && writes[0]!.attempt !== held ? UV_WRITABLE : 0);
-    const events = want | (this.#events & ~idle);
+    const want = (watched(reads[0]) ? UV_READABLE : 0) | (watched(writes[0]) ? UV_WRITABLE : 0);
+    // Nor, sticky or not, a direction whose head waits on its timer: the
+    // level-triggered readiness would wake the loop on every turn meanwhile.
+    const timed = (reads[0]?.pace != null ? UV_READABLE : 0) | (writes[0]?.pace != null ? UV_WRITABLE : 0);
+    const events = want | (this.#events & ~idle & ~timed);
     let poller = this.#h.poller;
     if (events !== this.#events) {
       if (poller === null) {

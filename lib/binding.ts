@@ -82,6 +82,11 @@ export interface Native {
   connect(fd: number, sockaddr: Bytes): number;
   /** accept() that never blocks, even on a blocking fd. */
   acceptNowait(fd: number, nonblock: boolean, addr: AddrOut): number;
+  /**
+   * AF_UNIX in timeout mode after EAGAIN (a full backlog): the kernel's wait
+   * for room, up to `timeoutMs`; 0, -errno, or -EAGAIN when the time is up.
+   */
+  connectWait(fd: number, sockaddr: Bytes, timeoutMs: number): number;
   /** connect() that never blocks, even on a blocking fd: 0 or -EINPROGRESS. */
   connectNowait(fd: number, sockaddr: Bytes): number;
   shutdown(fd: number, how: number): number;

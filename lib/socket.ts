@@ -397,9 +397,13 @@ export class Socket<F extends number = number, T extends number = number> {
   /**
    * Connects to `address`: connect(2).
    *
-   * Blocking mode: waits for the connection (a signal does not interrupt it:
-   * the kernel keeps connecting and the result is read from SO_ERROR).
-   * Timeout mode: waits up to the timeout, then SocketTimeoutError.
+   * Blocking mode: waits for the connection, and a signal does not cut the
+   * wait short: an interrupted TCP connect goes on in the kernel and its
+   * result is read from SO_ERROR; an interrupted AF_UNIX connect (waiting
+   * for room in a full backlog) is made again, within what is left of
+   * SO_SNDTIMEO if that is set (EAGAIN when it runs out).
+   * Timeout mode: waits up to the timeout, then SocketTimeoutError; for room
+   * in an AF_UNIX listener's full backlog too (CPython: EAGAIN at once).
    * Non-blocking mode: throws EINPROGRESS; poll for writability, then read
    * SO_ERROR. ECONNREFUSED (111 on Linux) when nothing listens; EISCONN when
    * already connected.
@@ -427,9 +431,16 @@ export class Socket<F extends number = number, T extends number = number> {
   /** connect(2) with the timeout policy: 0, a positive errno, or -1 for a timeout. */
   #connect(address: Address): number {
     const h = this.#h;
-    const r = native.connect(h.fd, toSockaddr(h.family, address, 'connect', true));
+    const sockaddr = toSockaddr(h.family, address, 'connect', true);
+    const r = native.connect(h.fd, sockaddr);
     const t = this.#timeout;
     if (r === 0) return 0;
+    if (r === -EAGAIN && h.family === AF_UNIX && t !== null && t > 0) {
+      // A full backlog: no readiness to poll for, so the kernel waits for
+      // room in a blocking connect(2) bounded by the time (native/sys).
+      const w = native.connectWait(h.fd, sockaddr, t * 1000 >= INT_MAX ? INT_MAX : Math.ceil(t * 1000));
+      return w === -EAGAIN ? -1 : -w;
+    }
     if (r !== -EINPROGRESS || t === null || t <= 0) return -r;
     const deadline = performance.now() + t * 1000;
     // The first wait gets the whole timeout (at least 1 ms, as CPython's
@@ -1085,6 +1096,12 @@ export class Socket<F extends number = number, T extends number = number> {
    * waits for writability and reads SO_ERROR. A host name is resolved on the
    * libuv thread pool. An abort stops the wait; the kernel may still complete
    * the connection.
+   *
+   * A listener whose backlog is full makes the call wait for room, as the
+   * blocking {@link Socket.connect} does: over TCP the kernel retries the
+   * handshake; over AF_UNIX, where the kernel says EAGAIN and nothing
+   * signals room, connect(2) is retried on a timer (after 1 ms, doubling to
+   * 100 ms). Pass `{ signal: AbortSignal.timeout(ms) }` to bound the wait.
    */
   connectAsync(address: AddressOf<F>, options?: AsyncOptions): Promise<void>;
   async connectAsync(address: Address, options?: AsyncOptions): Promise<void> {
@@ -1092,10 +1109,17 @@ export class Socket<F extends number = number, T extends number = number> {
     const h = this.#h;
     const sockaddr = await toSockaddrAsync(h.family, address, 'connect', options);
     if (isAborted(options?.signal)) throw abortReason(options.signal);
+    if (h.family === AF_UNIX) {
+      // EAGAIN is a full backlog: wait for room as the blocking connect
+      // does (and as a TCP connect does, its SYNs being retried), not fail
+      // as Node's net does. No readiness event says when there is room, so
+      // the connect is retried on a timer (AsyncIo.runPaced).
+      const attempt = (): number => native.connectNowait(h.fd, sockaddr);
+      return this.#aio().runPaced(this, WRITE, 'connect', attempt, noValue, options, errorWhere(address));
+    }
     const r = native.connectNowait(h.fd, sockaddr);
     if (r === 0) return;
-    // Only EINPROGRESS means "connecting": anything else failed, EAGAIN
-    // included (an AF_UNIX listener's full backlog), as with Node's net.
+    // Only EINPROGRESS means "connecting": anything else failed.
     if (r !== -EINPROGRESS) raise(r, 'connect', errorWhere(address));
     // Done when SO_ERROR holds an error (failed) or the socket has a peer
     // (connected); neither yet means the handshake goes on: wait again.

@@ -71,7 +71,8 @@ Napi::Value DecodeSockaddr(const Napi::CallbackInfo& info) {
     throw Napi::RangeError::New(env, "bsdsock: sockaddr length");
   sockaddr_storage ss;
   std::memset(&ss, 0, sizeof ss);
-  std::memcpy(&ss, b.data, len);
+  // An empty view's data may be a null pointer: no memcpy for 0 bytes.
+  if (len > 0) std::memcpy(&ss, b.data, len);
   int family = sys::sockaddr_family(&ss, len);
   if (family == AF_INET || family == AF_INET6) {
     char host[INET6_ADDRSTRLEN];
@@ -108,7 +109,7 @@ Napi::Value SockaddrFamily(const Napi::CallbackInfo& info) {
   if (len > b.len || len > sizeof(sockaddr_storage))
     throw Napi::RangeError::New(info.Env(), "bsdsock: sockaddr length");
   sockaddr_storage ss;
-  std::memcpy(&ss, b.data, len);
+  if (len > 0) std::memcpy(&ss, b.data, len);
   return Result(info.Env(), sys::sockaddr_family(&ss, len));
 }
 

@@ -83,7 +83,9 @@ void AddrIn(const Napi::CallbackInfo& info, size_t i, SockaddrIn* out) {
   if (b.len > sizeof out->storage)
     throw Napi::RangeError::New(info.Env(), "bsdsock: sockaddr too long");
   std::memset(&out->storage, 0, sizeof out->storage);
-  std::memcpy(&out->storage, b.data, b.len);
+  // An empty view's data may be a null pointer, which memcpy must not get
+  // even for 0 bytes.
+  if (b.len > 0) std::memcpy(&out->storage, b.data, b.len);
   out->len = static_cast<socklen_t>(b.len);
 }
 

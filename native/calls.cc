@@ -63,6 +63,16 @@ Napi::Value Connect(const Napi::CallbackInfo& info) {
   return Result(info.Env(), sys::connect(Int(info, 0), a.get(), a.len));
 }
 
+// connectWait(fd, sockaddr, timeoutMs) -> 0, or -EAGAIN when the time is up
+// (AF_UNIX in timeout mode: the kernel's wait for room in the backlog)
+Napi::Value ConnectWait(const Napi::CallbackInfo& info) {
+  SockaddrIn a;
+  AddrIn(info, 1, &a);
+  int timeout_ms = Int(info, 2);
+  if (timeout_ms < 0) throw Napi::RangeError::New(info.Env(), "bsdsock: negative timeout");
+  return Result(info.Env(), sys::connect_wait(Int(info, 0), a.get(), a.len, timeout_ms));
+}
+
 // connectNowait(fd, sockaddr) -> 0, or -EINPROGRESS; never blocks
 Napi::Value ConnectNowait(const Napi::CallbackInfo& info) {
   SockaddrIn a;
@@ -167,6 +177,7 @@ void InitCalls(Napi::Env env, Napi::Object exports) {
   exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
   exports.Set("acceptNowait", Napi::Function::New(env, AcceptNowait, "acceptNowait"));
   exports.Set("connectNowait", Napi::Function::New(env, ConnectNowait, "connectNowait"));
+  exports.Set("connectWait", Napi::Function::New(env, ConnectWait, "connectWait"));
   exports.Set("shutdown", Napi::Function::New(env, Shutdown, "shutdown"));
   auto* owned = new OwnedFds();
   napi_add_env_cleanup_hook(env, CloseOwned, owned);

@@ -5,8 +5,8 @@ import assert = require('node:assert/strict');
 import fs = require('node:fs');
 import path = require('node:path');
 
-import { AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, socket, type Socket } from '../lib';
-import { sockets, tempDirs, throwsSocketError } from './helpers';
+import { AF_UNIX, SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM, SOL_SOCKET, SO_SNDTIMEO, SocketTimeoutError, socket, type Socket } from '../lib';
+import { O_NONBLOCK, errno, fdFlags, python, sockets, tempDirs, throwsSocketError } from './helpers';
 
 describe('22 unix', () => {
   const track = sockets();
@@ -206,5 +206,64 @@ describe('22 unix', () => {
     throwsSocketError(() => c.connect(new Uint8Array(Buffer.from(`\0${name}`))), 'ECONNREFUSED', 'connect', { address: `@${name}` });
     const d = track(socket(AF_UNIX, SOCK_DGRAM));
     throwsSocketError(() => d.sendto('x', Buffer.from(missing)), 'ENOENT', 'sendto', { address: missing });
+  });
+
+  describe('a listener whose backlog is full', () => {
+    /** A listener with listen(0) and its one queued connection: the next connect must wait for room. */
+    function full(): [Socket, string] {
+      const file = path.join(tmp(), 'full.sock');
+      // Blocking: a process it is handed to must find the fd without O_NONBLOCK.
+      const l = track(socket(AF_UNIX));
+      l.bind(file);
+      l.listen(0);
+      const f = unix();
+      f.setblocking(false);
+      f.connect(file);
+      const g = unix();
+      g.setblocking(false);
+      throwsSocketError(() => g.connect(file), 'EAGAIN', 'connect', { address: file });
+      return [l, file];
+    }
+
+    it('timeout mode: connect waits for room up to the timeout (CPython: EAGAIN at once), then times out', () => {
+      const [, file] = full();
+      const c = unix();
+      c.settimeout(0.05);
+      assert.throws(
+        () => c.connect(file),
+        (e: unknown) => e instanceof SocketTimeoutError && e.code === 'ETIMEDOUT' && e.syscall === 'connect',
+      );
+      assert.equal(c.connectEx(file), errno.EAGAIN); // connect_ex's timeout value, as Python's
+      // The wait made the fd blocking and set SO_SNDTIMEO for the call only.
+      assert.equal(fdFlags(c.fileno()) & O_NONBLOCK, O_NONBLOCK);
+      assert.deepEqual(c.getsockopt(SOL_SOCKET, SO_SNDTIMEO, 16), Buffer.alloc(16));
+      throwsSocketError(() => c.getpeername(), 'ENOTCONN', 'getpeername');
+    });
+
+    it('timeout mode: connect connects once another process makes room', async () => {
+      const [l, file] = full();
+      // python3 gets the listener as its fd 3: once told, it accepts the
+      // queued connection (room), then ours, and greets it.
+      const py = python(
+        [
+          'import socket, sys, time',
+          'l = socket.socket(fileno=3)',
+          'sys.stdin.readline()',
+          'time.sleep(0.1)',
+          'l.accept()[0].close()',
+          'c, _ = l.accept()',
+          "c.sendall(b'room')",
+          'c.close()',
+        ].join('\n'),
+        [],
+        ['pipe', 'pipe', 'pipe', l.fileno()],
+      );
+      const c = unix(); // timeout 10 s
+      py.write('go\n');
+      c.connect(file);
+      assert.equal(c.getpeername(), file);
+      assert.equal(c.recv(16).toString(), 'room');
+      assert.equal((await py.exit()).code, 0);
+    });
   });
 });

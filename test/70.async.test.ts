@@ -983,6 +983,20 @@ describe('70 async', function () {
       }
     });
 
+    it('so does a connectAsync waiting for room in a full AF_UNIX backlog, on its timer; unref() lets the process exit', async () => {
+      const running = tsNode(FIXTURE, ['unix-full']);
+      const unrefd = tsNode(FIXTURE, ['unix-full-unref']);
+      // No poller: the wait is a timer.
+      assert.equal(await running.line(), 'pending 0');
+      const e = await unrefd.exit();
+      assert.deepEqual([e.code, e.signal, e.stdout, e.stderr], [0, null, 'pending 0\n', '']);
+      await sleep(300);
+      assert.equal(running.proc.exitCode, null, `exited: ${running.proc.exitCode}`);
+      process.kill(running.proc.pid!, 'SIGKILL');
+      const x = await running.exit();
+      assert.deepEqual([x.code, x.signal, x.stdout, x.stderr], [null, 'SIGKILL', 'pending 0\n', '']);
+    });
+
     it('so does a call started by the code awaiting another, inside the poller callback', async () => {
       // lib/ defers ref/unref there and the poller applies it afterwards.
       const running = (['chain', 'chain-other'] as const).map((m) => ({ m, c: tsNode(FIXTURE, [m]) }));
@@ -1746,7 +1760,8 @@ describe('70 async', function () {
   // ---- AF_UNIX connect with a full backlog ----------------------------------------------
 
   describe('AF_UNIX connectAsync', () => {
-    it('to a listener whose backlog is full does not resolve with an unconnected socket', async () => {
+    /** A listener whose backlog is full, and its path. */
+    function fullListener(): [Socket, string] {
       const file = path.join(tmp(), 'full.sock');
       const l = track(socket(AF_UNIX, SOCK_STREAM));
       l.bind(file);
@@ -1759,27 +1774,65 @@ describe('70 async', function () {
       }
       // Linux: listen(0) queues one connection; then a non-blocking connect is EAGAIN.
       assert.deepEqual(fillers, [0, errno.EAGAIN, errno.EAGAIN]);
+      return [l, file];
+    }
+
+    it('to a listener whose backlog is full waits for room as connect() does, then is really connected', async () => {
+      const [l, file] = fullListener();
       const c = track(socket(AF_UNIX, SOCK_STREAM));
-      const p = watch(c.connectAsync(file, { signal: AbortSignal.timeout(5000) }));
+      const p = watch(c.connectAsync(file, { signal: AbortSignal.timeout(10_000) }));
       const t = ticker();
       await until(() => t.count >= 5 || p.state !== 'pending', 'ticks');
-      // Make room, in case the call waits for it.
-      const [first] = l.accept();
-      track(first);
-      await p.done;
-      // Acceptable: reject with EAGAIN (what Node's net.connect does), or
-      // resolve once really connected. Not: resolve with ENOTCONN underneath.
-      if (p.state === 'rejected') {
-        isSocketError(p.reason, 'EAGAIN', 'connect', { address: file });
-      } else {
-        let peer: unknown;
-        try {
-          peer = c.getpeername();
-        } catch (err) {
-          peer = err;
-        }
-        assert.equal(peer, file, `connectAsync resolved, but the socket is not connected: ${String(peer)}`);
-      }
+      // Node's net rejects with EAGAIN here; bsdsock waits, as TCP does.
+      assert.equal(p.state, 'pending', `connectAsync did not wait: ${String(p.reason)}`);
+      // A blocking socket stays blocking: no poller was made for the wait.
+      assert.equal(fdFlags(c.fileno()) & O_NONBLOCK, 0);
+      track(l.accept()[0]); // room
+      await p.get();
+      assert.equal(c.getpeername(), file);
+      const [conn] = l.accept();
+      track(conn);
+      await c.sendallAsync('after the wait');
+      assert.equal(conn.recv(100).toString(), 'after the wait');
+    });
+
+    it('waiting for room: an abort rejects with its reason, close() with EBADF, and the next call behind an aborted one still waits', async () => {
+      const [l, file] = fullListener();
+      const aborted = track(socket(AF_UNIX, SOCK_STREAM));
+      const closed = track(socket(AF_UNIX, SOCK_STREAM));
+      const ac = new AbortController();
+      const p1 = watch(aborted.connectAsync(file, { signal: ac.signal }));
+      const p2 = watch(closed.connectAsync(file, { signal: AbortSignal.timeout(10_000) }));
+      await sleep(20);
+      assert.deepEqual([p1.state, p2.state], ['pending', 'pending']);
+      const reason = new Error('enough waiting');
+      ac.abort(reason);
+      assert.equal(await p1.error(), reason);
+      closed.close();
+      isSocketError(await p2.error(), 'EBADF', 'connect', { address: file });
+      // Two calls on one socket: the second waits behind the first; once
+      // the first is aborted it is tried on its own timer, and connects
+      // when there is room.
+      const s = track(socket(AF_UNIX, SOCK_STREAM));
+      const ac2 = new AbortController();
+      const first = watch(s.connectAsync(file, { signal: ac2.signal }));
+      const second = watch(s.connectAsync(file, { signal: AbortSignal.timeout(10_000) }));
+      await sleep(20);
+      ac2.abort();
+      await first.done;
+      assert.equal(first.state, 'rejected');
+      await sleep(20);
+      assert.equal(second.state, 'pending');
+      track(l.accept()[0]);
+      await second.get();
+      assert.equal(s.getpeername(), file);
+    });
+
+    it('a non-blocking connect to a full backlog is still EAGAIN at once, as in CPython', () => {
+      const [, file] = fullListener();
+      const c = track(socket(AF_UNIX, SOCK_STREAM));
+      c.setblocking(false);
+      assert.throws(() => c.connect(file), (e: unknown) => isSocketError(e, 'EAGAIN', 'connect', { address: file }));
     });
   });
 });

@@ -107,7 +107,9 @@ int unix_sockaddr(const void* path, size_t n, sockaddr_storage* out,
   if (abstract ? n > sizeof sun->sun_path : n >= sizeof sun->sun_path)
     return -ENAMETOOLONG;
   sun->sun_family = AF_UNIX;
-  std::memcpy(sun->sun_path, path, n);
+  // An empty path may come as a null pointer, which memcpy must not get even
+  // for 0 bytes.
+  if (n > 0) std::memcpy(sun->sun_path, path, n);
   *len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + n);
   set_len(out, *len);
   return 0;

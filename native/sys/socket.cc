@@ -9,10 +9,12 @@
 #include <sys/epoll.h>
 #include <sys/sendfile.h>
 #endif
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstddef>
 #include <climits>
 #include <vector>
 
@@ -158,10 +160,75 @@ int connect_nowait(int fd, const sockaddr* addr, socklen_t len) {
   });
 }
 
-int connect(int fd, const sockaddr* addr, socklen_t len) {
+namespace {
+
+int64_t sndtimeo_ns(int fd) {
+  timeval tv{};
+  socklen_t n = sizeof tv;
+  if (::getsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, &n) == -1) return -errno;
+  return static_cast<int64_t>(tv.tv_sec) * 1000000000 +
+         static_cast<int64_t>(tv.tv_usec) * 1000;
+}
+
+int set_sndtimeo_ns(int fd, int64_t ns) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(ns / 1000000000);
+  // Rounded up: 0 would mean "wait forever", and a short wait must not be.
+  tv.tv_usec = static_cast<suseconds_t>((ns % 1000000000 + 999) / 1000);
+  if (tv.tv_usec == 1000000) {
+    tv.tv_sec++;
+    tv.tv_usec = 0;
+  }
+  return ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1 ? -errno : 0;
+}
+
+// A blocking connect(2) of an AF_UNIX stream or seqpacket socket waits in the
+// kernel for room in the listener's backlog (unix_wait_for_peer). Unlike
+// TCP's, that wait does nothing in the background: interrupted by a signal
+// whose handler is not SA_RESTART, connect() fails with EINTR and leaves the
+// socket unconnected; poll() then reports POLLOUT at once and SO_ERROR is 0,
+// so the TCP path (CPython's internal_connect) would report a connection
+// that does not exist. So the call itself is made again; EISCONN on a retry
+// would mean an earlier attempt connected after all.
+//
+// SO_SNDTIMEO bounds that wait (its expiry is EAGAIN), and the kernel starts
+// it afresh on every call, so signals could lengthen it without end: with a
+// `deadline` (monotonic ns; 0 for none), each call runs with SO_SNDTIMEO set
+// to the time left, and the time being up is EAGAIN too. The caller restores
+// SO_SNDTIMEO.
+int connect_unix_until(int fd, const sockaddr* addr, socklen_t len, int64_t deadline) {
+  for (;;) {
+    if (deadline != 0) {
+      const int64_t left = deadline - monotonic_ns();
+      if (left <= 0) return -EAGAIN;
+      int r = set_sndtimeo_ns(fd, left);
+      if (r < 0) return r;
+    }
+    if (::connect(fd, addr, len) == 0) return 0;
+    if (errno != EINTR) return errno == EISCONN ? 0 : -errno;
+  }
+}
+
+int connect_unix(int fd, const sockaddr* addr, socklen_t len) {
+  const int64_t start = monotonic_ns();
   if (::connect(fd, addr, len) == 0) return 0;
   if (errno != EINTR) return -errno;
-  // Interrupted: the connection goes on in the background. Wait for it
+  const int64_t limit = sndtimeo_ns(fd);
+  if (limit < 0) return static_cast<int>(limit);
+  int r = connect_unix_until(fd, addr, len, limit == 0 ? 0 : start + limit);
+  if (limit != 0) set_sndtimeo_ns(fd, limit);
+  return r;
+}
+
+}  // namespace
+
+int connect(int fd, const sockaddr* addr, socklen_t len) {
+  if (len >= static_cast<socklen_t>(offsetof(sockaddr, sa_family) + sizeof addr->sa_family) &&
+      addr->sa_family == AF_UNIX)
+    return connect_unix(fd, addr, len);
+  if (::connect(fd, addr, len) == 0) return 0;
+  if (errno != EINTR) return -errno;
+  // Interrupted: a TCP connection goes on in the background. Wait for it
   // (POLLOUT, or POLLERR/POLLHUP on failure) and read the outcome.
   int r = wait(fd, POLLOUT, -1);
   if (r < 0) return r;
@@ -169,6 +236,19 @@ int connect(int fd, const sockaddr* addr, socklen_t len) {
   socklen_t n = sizeof err;
   if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &n) == -1) return -errno;
   return err == 0 || err == EISCONN ? 0 : -err;
+}
+
+int connect_wait(int fd, const sockaddr* addr, socklen_t len, int timeout_ms) {
+  const int64_t deadline = monotonic_ns() + static_cast<int64_t>(timeout_ms) * 1000000;
+  const int64_t saved = sndtimeo_ns(fd);
+  if (saved < 0) return static_cast<int>(saved);
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags == -1) return -errno;
+  if ((flags & O_NONBLOCK) && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) == -1) return -errno;
+  int r = connect_unix_until(fd, addr, len, deadline);
+  set_sndtimeo_ns(fd, saved);
+  if (flags & O_NONBLOCK) ::fcntl(fd, F_SETFL, flags);
+  return r;
 }
 
 int shutdown(int fd, int how) {

@@ -47,10 +47,19 @@ int accept(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock);
 // so that a connection reset between readiness and accept cannot hang the
 // event loop. A blocking fd is made O_NONBLOCK for the call only.
 int accept_nowait(int fd, sockaddr_storage* addr, socklen_t* len, bool nonblock);
-// connect(2). If a blocking connect is interrupted by a signal, the kernel
-// goes on connecting asynchronously: wait until it completes, then report the
-// result from SO_ERROR (CPython's internal_connect, issue #23618).
+// connect(2). If a blocking TCP connect is interrupted by a signal, the
+// kernel goes on connecting asynchronously: wait until it completes, then
+// report the result from SO_ERROR (CPython's internal_connect, issue #23618).
+// An interrupted AF_UNIX connect (waiting for room in a full backlog) has
+// done nothing, so it is called again instead, within what is left of the
+// socket's SO_SNDTIMEO (EAGAIN when that runs out, as the kernel reports it).
 int connect(int fd, const sockaddr* addr, socklen_t len);
+// For an AF_UNIX socket in timeout mode whose non-blocking connect found the
+// listener's backlog full (EAGAIN): a blocking connect(2) for up to
+// `timeout_ms`, the kernel's own wait for room, with the fd made blocking and
+// SO_SNDTIMEO set to the time left for the call only. Signals neither cut
+// it short nor lengthen it. Returns 0, -errno, or -EAGAIN when the time is up.
+int connect_wait(int fd, const sockaddr* addr, socklen_t len, int timeout_ms);
 // connect() that never blocks, even on a blocking fd: -EINPROGRESS while the
 // handshake goes on (wait for POLLOUT, then read SO_ERROR).
 int connect_nowait(int fd, const sockaddr* addr, socklen_t len);
