@@ -115,12 +115,20 @@ function builtinFrame(line: string): boolean {
   return line.endsWith('(<anonymous>)') || line.endsWith('(native)') || line.includes('(node:') || line.includes(' at node:');
 }
 
-/** Error.prototype.toString's header, as V8 writes it on the first line of a stack. */
-function header(err: Error): string {
-  const name = err.name === undefined ? 'Error' : String(err.name);
-  const message = err.message === undefined ? '' : String(err.message);
-  if (name === '') return message;
-  return message === '' ? name : `${name}: ${message}`;
+/**
+ * Error.prototype.toString's header, as V8 writes it on the first line of a
+ * stack; null when the error's own name or message cannot be made a string
+ * (an object whose toString throws was assigned to it).
+ */
+function header(err: Error): string | null {
+  try {
+    const name = err.name === undefined ? 'Error' : String(err.name);
+    const message = err.message === undefined ? '' : String(err.message);
+    if (name === '') return message;
+    return message === '' ? name : `${name}: ${message}`;
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -142,7 +150,13 @@ function userStack(err: Error, raw: string, limit: number): string {
     else if (!builtinFrame(line)) break;
   }
   const frames = lines.slice(cut, cut + limit);
-  return frames.length === 0 ? header(err) : `${header(err)}\n${frames.join('\n')}`;
+  const head = header(err);
+  if (head === null) return raw; // V8's own text, which it could make
+  return frames.length === 0 ? head : `${head}\n${frames.join('\n')}`;
+}
+
+function isObject(x: unknown): x is object {
+  return (typeof x === 'object' && x !== null) || typeof x === 'function';
 }
 
 function defineStack(err: object, value: unknown): void {
@@ -244,20 +258,22 @@ export class SocketError extends Error {
     // On the prototype, not on each error: defining a property per error
     // would cost more than the rest of its making. `name` is the class's
     // name (a subclass's too); assigning either makes it the error's own.
+    // Both accessors take any `this`, as the data properties they stand for
+    // would: a primitive reads 'SocketError' and ignores a write.
     Object.defineProperty(this.prototype, 'name', {
-      get(this: object): string {
-        const ctor: unknown = this.constructor;
+      get(this: unknown): string {
+        const ctor: unknown = isObject(this) ? this.constructor : undefined;
         return typeof ctor === 'function' && typeof ctor.name === 'string' ? ctor.name : 'SocketError';
       },
-      set(this: object, value: unknown): void {
-        Object.defineProperty(this, 'name', { value, writable: true, enumerable: false, configurable: true });
+      set(this: unknown, value: unknown): void {
+        if (isObject(this)) Object.defineProperty(this, 'name', { value, writable: true, enumerable: false, configurable: true });
       },
       enumerable: false,
       configurable: true,
     });
     Object.defineProperty(this.prototype, 'stack', {
       get(this: SocketError): unknown {
-        if (!(#trace in this)) return undefined; // the prototype itself, or an object made from it
+        if (!isObject(this) || !(#trace in this)) return undefined; // the prototype itself, or an object made from it
         const trace = this.#trace;
         if (trace === undefined) return undefined;
         const raw = trace.stack;
@@ -265,8 +281,8 @@ export class SocketError extends Error {
         defineStack(this, value); // formatted once
         return value;
       },
-      set(this: object, value: unknown): void {
-        defineStack(this, value);
+      set(this: unknown, value: unknown): void {
+        if (isObject(this)) defineStack(this, value);
       },
       enumerable: false,
       configurable: true,

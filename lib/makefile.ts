@@ -247,6 +247,11 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
   // writing
   readonly #out: Output;
 
+  /** ERR_INVALID_THIS unless `self` is a SocketFile (see Socket's #brand). */
+  static #brand(self: unknown): void {
+    if (typeof self !== 'object' || self === null || !(#sock in self)) throw v.invalidThis('SocketFile');
+  }
+
   /** @internal Made by Socket.makefile(). */
   constructor(sock: FileSocket, mode: string, options: MakefileOptions, release: () => void) {
     if (typeof mode !== 'string' || !/^[rwb]*$/.test(mode)) {
@@ -278,11 +283,13 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
 
   /** True once closed. */
   get closed(): boolean {
+    SocketFile.#brand(this);
     return this.#closed;
   }
 
   /** The socket's fd. */
   fileno(): number {
+    SocketFile.#brand(this);
     return this.#sock.fileno();
   }
 
@@ -364,6 +371,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * @throws {RangeError} for a size below -1 in buffered binary mode.
    */
   read(size = -1): T {
+    SocketFile.#brand(this);
     return this.#read(size) as T;
   }
 
@@ -422,6 +430,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * `limit` >= 0. At EOF, whatever is left (empty when nothing is).
    */
   readline(limit = -1): T {
+    SocketFile.#brand(this);
     return this.#readline(limit) as T;
   }
 
@@ -451,6 +460,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
 
   /** Reads every remaining line. */
   readlines(): T[] {
+    SocketFile.#brand(this);
     const lines: T[] = [];
     for (let line = this.readline(); line.length > 0; line = this.readline()) lines.push(line);
     return lines;
@@ -473,6 +483,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * flush() to send the rest.
    */
   write(data: T extends string ? string : ArrayBufferView): number {
+    SocketFile.#brand(this);
     this.#check(false);
     let bytes: Buffer;
     let count: number;
@@ -514,6 +525,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * CPython, and a later flush() sends them.
    */
   flush(): void {
+    SocketFile.#brand(this);
     if (this.#closed) throw closedError(this.mode);
     drain(this.#out);
   }
@@ -528,6 +540,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
    * what it could not send is dropped, as in CPython.
    */
   close(): void {
+    SocketFile.#brand(this);
     if (this.#closed) return;
     try {
       if (this.#writing) this.flush();
@@ -545,6 +558,7 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
 
   /** Closes the file at the end of a `using` block. */
   [Symbol.dispose](): void {
+    SocketFile.#brand(this);
     this.close();
   }
 }

@@ -115,16 +115,23 @@ export function select<R extends FileLike, W extends FileLike, X extends FileLik
 export class Poll {
   readonly #events = new Map<number, number>();
 
+  /** ERR_INVALID_THIS unless `self` is a Poll (see Socket's #brand). */
+  static #brand(self: unknown): void {
+    if (typeof self !== 'object' || self === null || !(#events in self)) throw v.invalidThis('Poll');
+  }
+
   /**
    * Watches `fd` (or an object with `fileno()`) for `eventmask` (POLLIN,
    * POLLPRI, POLLOUT by default). Registering again updates the mask.
    */
   register(fd: FileLike, eventmask: number = POLLIN | POLLPRI | POLLOUT): void {
+    Poll.#brand(this);
     this.#events.set(fdOf(fd, 'fd'), mask16(eventmask));
   }
 
   /** Changes the mask of a registered fd; ENOENT if it is not registered (as Python). */
   modify(fd: FileLike, eventmask: number): void {
+    Poll.#brand(this);
     const n = fdOf(fd, 'fd');
     if (!this.#events.has(n)) raise(-E.ENOENT, 'modify');
     this.#events.set(n, mask16(eventmask));
@@ -132,6 +139,7 @@ export class Poll {
 
   /** Stops watching `fd`; a RangeError if it is not registered (Python: KeyError). */
   unregister(fd: FileLike): void {
+    Poll.#brand(this);
     const n = fdOf(fd, 'fd');
     if (!this.#events.delete(n)) throw v.outOfRange('fd', 'a registered file descriptor', n);
   }
@@ -142,6 +150,7 @@ export class Poll {
    * reports POLLNVAL. Blocks the JavaScript thread.
    */
   poll(timeoutMs?: number | null): [number, number][] {
+    Poll.#brand(this);
     let ms = -1;
     if (timeoutMs !== undefined && timeoutMs !== null) {
       if (typeof timeoutMs !== 'number') throw v.invalidArgType('timeoutMs', 'of type number or null', timeoutMs);
@@ -194,6 +203,11 @@ function epollCall(name: 'epollCreate' | 'epollCtl' | 'epollWait') {
 export class Epoll {
   readonly #h: { fd: number };
 
+  /** ERR_INVALID_THIS unless `self` is an Epoll (see Socket's #brand). */
+  static #brand(self: unknown): void {
+    if (typeof self !== 'object' || self === null || !(#h in self)) throw v.invalidThis('Epoll');
+  }
+
   /**
    * epoll_create1(EPOLL_CLOEXEC). `sizehint` (-1 or > 0) and `flags` (0 or
    * EPOLL_CLOEXEC) are checked as Python does, and otherwise unused.
@@ -210,17 +224,20 @@ export class Epoll {
 
   /** The epoll fd. Closed, a TypeError (Python's ValueError). */
   fileno(): number {
+    Epoll.#brand(this);
     if (this.#h.fd < 0) throw closedEpoll();
     return this.#h.fd;
   }
 
   /** True once closed. */
   get closed(): boolean {
+    Epoll.#brand(this);
     return this.#h.fd < 0;
   }
 
   /** Closes the epoll fd; idempotent. */
   close(): void {
+    Epoll.#brand(this);
     const fd = this.#h.fd;
     if (fd < 0) return;
     this.#h.fd = -1;
@@ -243,16 +260,19 @@ export class Epoll {
    * EEXIST if it is already registered.
    */
   register(fd: FileLike, eventmask: number = EPOLLIN! | EPOLLPRI! | EPOLLOUT! /* defined where epoll is */): void {
+    Epoll.#brand(this);
     this.#ctl(native.EPOLL_CTL_ADD!, fd, mask32(eventmask), 'epoll_ctl');
   }
 
   /** epoll_ctl(EPOLL_CTL_MOD). ENOENT if `fd` is not registered. */
   modify(fd: FileLike, eventmask: number): void {
+    Epoll.#brand(this);
     this.#ctl(native.EPOLL_CTL_MOD!, fd, mask32(eventmask), 'epoll_ctl');
   }
 
   /** epoll_ctl(EPOLL_CTL_DEL). ENOENT if `fd` is not registered. */
   unregister(fd: FileLike): void {
+    Epoll.#brand(this);
     this.#ctl(native.EPOLL_CTL_DEL!, fd, 0, 'epoll_ctl');
   }
 
@@ -262,6 +282,7 @@ export class Epoll {
    * returns `[fd, events]` pairs. Blocks the JavaScript thread.
    */
   poll(timeout?: number | null, maxevents = -1): [number, number][] {
+    Epoll.#brand(this);
     const h = this.#h;
     const ms = epollMs(timeout);
     let max = v.int32(maxevents, 'maxevents');
@@ -283,6 +304,7 @@ export class Epoll {
 
   /** Closes the epoll fd at the end of a `using` block. */
   [Symbol.dispose](): void {
+    Epoll.#brand(this);
     this.close();
   }
 }

@@ -245,21 +245,25 @@ export class Socket<F extends number = number, T extends number = number> {
 
   /** The address family, such as AF_INET. */
   get family(): F {
+    Socket.#brand(this);
     return this.#h.family as F;
   }
 
   /** The socket type, such as SOCK_STREAM (without SOCK_NONBLOCK/SOCK_CLOEXEC). */
   get type(): T {
+    Socket.#brand(this);
     return this.#h.type as T;
   }
 
   /** The protocol number (0 unless one was given or read from the fd). */
   get proto(): number {
+    Socket.#brand(this);
     return this.#h.proto;
   }
 
   /** The timeout in seconds: null (blocking), 0 (non-blocking) or > 0. Same as {@link Socket.gettimeout}. */
   get timeout(): number | null {
+    Socket.#brand(this);
     return this.#timeout;
   }
 
@@ -268,6 +272,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * close() deferred by an open makefile() file counts once the file closes).
    */
   get closed(): boolean {
+    Socket.#brand(this);
     return this.#h.fd < 0;
   }
 
@@ -346,6 +351,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   accept(): readonly [Socket<F, T>, SocketAddressOf<F>];
   accept(): readonly [Socket, SocketAddress] {
+    Socket.#brand(this);
     const h = this.#h;
     const nonblock = defaultTimeout !== null;
     let fd = native.accept(h.fd, nonblock, addrOut);
@@ -364,6 +370,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   bind(address: AddressOf<F>): void;
   bind(address: Address): void {
+    Socket.#brand(this);
     const h = this.#h;
     const r = native.bind(h.fd, toSockaddr(h.family, address, 'bind', true));
     if (r < 0) raise(r, 'bind', errorWhere(address));
@@ -377,6 +384,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * in Python.
    */
   close(): void {
+    Socket.#brand(this);
     if (this.#files > 0) {
       // As Python: the fd stays open until the last makefile() file closes.
       this.#closeRequested = true;
@@ -410,6 +418,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   connect(address: AddressOf<F>): void;
   connect(address: Address): void {
+    Socket.#brand(this);
     const err = this.#connect(address);
     if (err === -1) throw new SocketTimeoutError('connect', errorWhere(address));
     if (err !== 0) throw errnoError(err, 'connect', errorWhere(address));
@@ -424,6 +433,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   connectEx(address: AddressOf<F>): number;
   connectEx(address: Address): number {
+    Socket.#brand(this);
     const err = this.#connect(address);
     return err === -1 ? EAGAIN : err;
   }
@@ -464,6 +474,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * will be emitted for it.
    */
   detach(): number {
+    Socket.#brand(this);
     const h = this.#h;
     const fd = h.fd;
     if (fd < 0) return -1;
@@ -480,6 +491,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   dup(): Socket<F, T>;
   dup(): Socket {
+    Socket.#brand(this);
     const h = this.#h;
     const fd = native.dup(h.fd);
     if (fd < 0) raise(fd, 'dup');
@@ -500,6 +512,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * is deferred until the file is closed too.
    */
   makefile<M extends string = 'r'>(mode?: M, options: MakefileOptions = {}): SocketFile<FileData<M>> {
+    Socket.#brand(this);
     if (typeof options !== 'object' || options === null) throw v.invalidArgType('options', 'of type object', options);
     if (this.#h.fd < 0) raise(-EBADF, 'makefile');
     const file = new SocketFile<FileData<M>>(this, mode === undefined ? 'r' : mode, options, () => {
@@ -512,12 +525,14 @@ export class Socket<F extends number = number, T extends number = number> {
 
   /** The fd, or -1 once closed or detached. */
   fileno(): number {
+    Socket.#brand(this);
     return this.#h.fd;
   }
 
   /** The remote address: getpeername(2). ENOTCONN (107 on Linux) if not connected. */
   getpeername(): SocketAddressOf<F>;
   getpeername(): SocketAddress {
+    Socket.#brand(this);
     const r = native.getpeername(this.#h.fd, addrOut);
     if (r < 0) raise(r, 'getpeername');
     return decodeAddrOut() ?? '';
@@ -529,6 +544,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   getsockname(): SocketAddressOf<F>;
   getsockname(): SocketAddress {
+    Socket.#brand(this);
     const r = native.getsockname(this.#h.fd, addrOut);
     if (r < 0) raise(r, 'getsockname');
     return decodeAddrOut() ?? '';
@@ -547,6 +563,7 @@ export class Socket<F extends number = number, T extends number = number> {
   getsockopt(level: number, optname: number, buflen?: 0): number;
   getsockopt(level: number, optname: number, buflen: number): Buffer;
   getsockopt(level: number, optname: number, buflen = 0): Buffer | number {
+    Socket.#brand(this);
     v.int32(level, 'level');
     v.int32(optname, 'optname');
     v.size(buflen, 'buflen', 1024);
@@ -571,6 +588,7 @@ export class Socket<F extends number = number, T extends number = number> {
   setsockopt(level: number, optname: number, value: number | boolean | ArrayBufferView): void;
   setsockopt(level: number, optname: number, value: null, optlen: number): void;
   setsockopt(level: number, optname: number, value: number | boolean | ArrayBufferView | null, optlen?: number): void {
+    Socket.#brand(this);
     v.int32(level, 'level');
     v.int32(optname, 'optname');
     if (optlen !== undefined && value !== null) {
@@ -595,6 +613,7 @@ export class Socket<F extends number = number, T extends number = number> {
 
   /** False in non-blocking mode (timeout 0), true otherwise. */
   getblocking(): boolean {
+    Socket.#brand(this);
     return this.#timeout !== 0;
   }
 
@@ -603,11 +622,13 @@ export class Socket<F extends number = number, T extends number = number> {
    * `settimeout(0)`; any value is taken by its truthiness, as in Python.
    */
   setblocking(flag: boolean | number): void {
+    Socket.#brand(this);
     this.settimeout(flag ? null : 0);
   }
 
   /** The timeout in seconds: null (blocking), 0 (non-blocking) or > 0. */
   gettimeout(): number | null {
+    Socket.#brand(this);
     return this.#timeout;
   }
 
@@ -621,6 +642,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * @throws {RangeError} for a negative, NaN or infinite timeout.
    */
   settimeout(timeout: number | null): void {
+    Socket.#brand(this);
     const t = v.timeout(timeout);
     this.#timeout = t;
     const r = native.setNonblocking(this.#h.fd, t !== null);
@@ -632,6 +654,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * min(SOMAXCONN, 128); a negative one counts as 0.
    */
   listen(backlog?: number): void {
+    Socket.#brand(this);
     let b = backlog === undefined ? Math.min(SOMAXCONN, 128) : v.int32(backlog, 'backlog');
     if (b < 0) b = 0;
     const r = native.listen(this.#h.fd, b);
@@ -654,6 +677,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   recv(bufsize: number, ...flags: [] | [flags: number]): Buffer;
   recv(bufsize: number, flags = 0): Buffer {
+    Socket.#brand(this);
     v.size(bufsize, 'bufsize', kMaxLength);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
@@ -678,6 +702,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   recvInto(buffer: ArrayBufferView, ...rest: [] | [nbytes: number] | [nbytes: number, flags: number]): number;
   recvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
+    Socket.#brand(this);
     const view = v.writableView(buffer, 'buffer');
     const len = nbytes === 0 ? END : intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -696,6 +721,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   tryRecvInto(buffer: ArrayBufferView, ...rest: [] | [nbytes: number] | [nbytes: number, flags: number]): number;
   tryRecvInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): number {
+    Socket.#brand(this);
     const view = v.writableView(buffer, 'buffer');
     const len = nbytes === 0 ? END : intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -713,6 +739,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   recvfrom(bufsize: number, ...flags: [] | [flags: number]): readonly [Buffer, SenderOf<F, T>];
   recvfrom(bufsize: number, flags = 0): readonly [Buffer, SocketAddress | null] {
+    Socket.#brand(this);
     v.size(bufsize, 'bufsize', kMaxLength);
     if (flags !== 0) v.int32(flags, 'flags');
     const fd = this.#h.fd;
@@ -727,6 +754,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   recvfromInto(buffer: ArrayBufferView, ...rest: [] | [nbytes: number] | [nbytes: number, flags: number]): readonly [number, SenderOf<F, T>];
   recvfromInto(buffer: ArrayBufferView, nbytes = 0, flags = 0): readonly [number, SocketAddress | null] {
+    Socket.#brand(this);
     const view = v.writableView(buffer, 'buffer');
     const len = nbytes === 0 ? END : intoLength(view, nbytes);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -744,6 +772,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   send(data: Data, ...flags: [] | [flags: number]): number;
   send(data: Data, flags = 0): number {
+    Socket.#brand(this);
     const view = fast.sendView(data);
     const len = fast.sendLength();
     if (flags !== 0) v.int32(flags, 'flags');
@@ -763,6 +792,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   trySend(data: Data, ...flags: [] | [flags: number]): number;
   trySend(data: Data, flags = 0): number {
+    Socket.#brand(this);
     const view = fast.sendView(data);
     const len = fast.sendLength();
     if (flags !== 0) v.int32(flags, 'flags');
@@ -780,6 +810,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   sendall(data: Data, ...flags: [] | [flags: number]): void;
   sendall(data: Data, flags = 0): void {
+    Socket.#brand(this);
     const view = fast.sendView(data);
     const len = fast.sendLength();
     if (flags !== 0) v.int32(flags, 'flags');
@@ -808,6 +839,7 @@ export class Socket<F extends number = number, T extends number = number> {
   sendto(data: Data, address: AddressOf<F>): number;
   sendto(data: Data, flags: number, address: AddressOf<F>): number;
   sendto(data: Data, flagsOrAddress: number | Address, address?: Address): number {
+    Socket.#brand(this);
     let flags = 0;
     let to: unknown = flagsOrAddress;
     if (address !== undefined) {
@@ -843,6 +875,7 @@ export class Socket<F extends number = number, T extends number = number> {
     ...rest: [] | [ancdata: Iterable<AncillaryData>] | [ancdata: Iterable<AncillaryData>, flags: number] | [ancdata: Iterable<AncillaryData>, flags: number, address: AddressOf<F> | null]
   ): number;
   sendmsg(buffers: Iterable<Data>, ancdata: Iterable<AncillaryData> = [], flags = 0, address: Address | null = null): number {
+    Socket.#brand(this);
     const views = msg.sendBuffers(buffers);
     const cmsgs = msg.ancillaryOut(ancdata);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -871,6 +904,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   recvmsg(bufsize: number, ...rest: [] | [ancbufsize: number] | [ancbufsize: number, flags: number]): RecvmsgResult<SenderOf<F, T>>;
   recvmsg(bufsize: number, ancbufsize = 0, flags = 0): RecvmsgResult {
+    Socket.#brand(this);
     v.size(bufsize, 'bufsize', kMaxLength);
     msg.ancillarySize(ancbufsize);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -891,6 +925,7 @@ export class Socket<F extends number = number, T extends number = number> {
     ...rest: [] | [ancbufsize: number] | [ancbufsize: number, flags: number]
   ): RecvmsgIntoResult<SenderOf<F, T>>;
   recvmsgInto(buffers: Iterable<ArrayBufferView>, ancbufsize = 0, flags = 0): RecvmsgIntoResult {
+    Socket.#brand(this);
     const views = msg.intoBuffers(buffers);
     msg.ancillarySize(ancbufsize);
     if (flags !== 0) v.int32(flags, 'flags');
@@ -925,6 +960,7 @@ export class Socket<F extends number = number, T extends number = number> {
    *   positive integer.
    */
   sendfile(file: number | { readonly fd: number }, offset = 0, count: number | null = null): number {
+    Socket.#brand(this);
     const { inFd, size } = this.#sendfileArgs(file, offset, count);
     const h = this.#h;
     if (size === 0) return 0; // CPython returns before its mode check
@@ -1021,12 +1057,14 @@ export class Socket<F extends number = number, T extends number = number> {
    * not connected, EINVAL for a bad `how`.
    */
   shutdown(how: number): void {
+    Socket.#brand(this);
     const r = native.shutdown(this.#h.fd, v.int32(how, 'how'));
     if (r < 0) raise(r, 'shutdown');
   }
 
   /** Whether the fd survives exec(): the inverse of FD_CLOEXEC. False for every socket bsdsock makes. */
   getInheritable(): boolean {
+    Socket.#brand(this);
     const r = native.getInheritable(this.#h.fd);
     if (r < 0) raise(r, 'fcntl');
     return r === 1;
@@ -1037,6 +1075,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * boolean, or a number taken by its truthiness as Python's int.
    */
   setInheritable(inheritable: boolean | number): void {
+    Socket.#brand(this);
     if (typeof inheritable !== 'boolean' && typeof inheritable !== 'number') {
       throw v.invalidArgType('inheritable', 'of type boolean or number', inheritable);
     }
@@ -1058,6 +1097,16 @@ export class Socket<F extends number = number, T extends number = number> {
   }
 
   /** uv_poll_init set O_NONBLOCK; a blocking socket's sync calls need it off. */
+  /**
+   * Throws ERR_INVALID_THIS unless `self` is a Socket: every public member
+   * checks its `this` first, so that a method called detached
+   * (`const { recv } = sock`) or on another object is a coded TypeError,
+   * not V8's "Cannot read private member".
+   */
+  static #brand(self: unknown): void {
+    if (typeof self !== 'object' || self === null || !(#h in self)) throw v.invalidThis('Socket');
+  }
+
   static #restoreBlocking(owner: object): void {
     const s = owner as Socket;
     if (s.#timeout === null) native.setNonblocking(s.#h.fd, false);
@@ -1072,6 +1121,7 @@ export class Socket<F extends number = number, T extends number = number> {
   acceptAsync(options?: AsyncOptions): Promise<readonly [Socket<F, T>, SocketAddressOf<F>]>;
   acceptAsync(options?: AsyncOptions): Promise<readonly [Socket, SocketAddress]> {
     try {
+      Socket.#brand(this);
       options = asyncOptions(options);
       const h = this.#h;
       const timeout = defaultTimeout;
@@ -1105,6 +1155,7 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   connectAsync(address: AddressOf<F>, options?: AsyncOptions): Promise<void>;
   async connectAsync(address: Address, options?: AsyncOptions): Promise<void> {
+    Socket.#brand(this);
     options = asyncOptions(options);
     const h = this.#h;
     const sockaddr = await toSockaddrAsync(h.family, address, 'connect', options);
@@ -1138,6 +1189,7 @@ export class Socket<F extends number = number, T extends number = number> {
   recvAsync(bufsize: number, flags: number, options?: AsyncOptions): Promise<Buffer>;
   recvAsync(bufsize: number, flagsOrOptions?: number | AsyncOptions, maybeOptions?: AsyncOptions): Promise<Buffer> {
     try {
+      Socket.#brand(this);
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       v.size(bufsize, 'bufsize', kMaxLength);
       const h = this.#h;
@@ -1162,6 +1214,7 @@ export class Socket<F extends number = number, T extends number = number> {
   recvIntoAsync(buffer: ArrayBufferView, nbytes: number, flags: number, options?: AsyncOptions): Promise<number>;
   recvIntoAsync(buffer: ArrayBufferView, a?: unknown, b?: unknown, c?: unknown): Promise<number> {
     try {
+      Socket.#brand(this);
       const { nbytes, flags, options } = splitCounts(a, b, c);
       const view = v.writableView(buffer, 'buffer');
       const len = intoLength(view, nbytes);
@@ -1182,6 +1235,7 @@ export class Socket<F extends number = number, T extends number = number> {
     maybeOptions?: AsyncOptions,
   ): Promise<readonly [Buffer, SocketAddress | null]> {
     try {
+      Socket.#brand(this);
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       v.size(bufsize, 'bufsize', kMaxLength);
       const h = this.#h;
@@ -1215,6 +1269,7 @@ export class Socket<F extends number = number, T extends number = number> {
     c?: unknown,
   ): Promise<readonly [number, SocketAddress | null]> {
     try {
+      Socket.#brand(this);
       const { nbytes, flags, options } = splitCounts(a, b, c);
       const view = v.writableView(buffer, 'buffer');
       const len = intoLength(view, nbytes);
@@ -1238,6 +1293,7 @@ export class Socket<F extends number = number, T extends number = number> {
   sendAsync(data: Data, flags: number, options?: AsyncOptions): Promise<number>;
   sendAsync(data: Data, flagsOrOptions?: number | AsyncOptions, maybeOptions?: AsyncOptions): Promise<number> {
     try {
+      Socket.#brand(this);
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       const view = v.data(data);
       const h = this.#h;
@@ -1258,6 +1314,7 @@ export class Socket<F extends number = number, T extends number = number> {
   sendallAsync(data: Data, flags: number, options?: AsyncOptions): Promise<void>;
   sendallAsync(data: Data, flagsOrOptions?: number | AsyncOptions, maybeOptions?: AsyncOptions): Promise<void> {
     try {
+      Socket.#brand(this);
       const [flags, options] = splitFlags(flagsOrOptions, maybeOptions);
       const view = v.data(data);
       const h = this.#h;
@@ -1299,6 +1356,7 @@ export class Socket<F extends number = number, T extends number = number> {
     maybeOptions?: AsyncOptions,
   ): Promise<number> {
     try {
+      Socket.#brand(this);
       let flags = 0;
       let to: unknown = flagsOrAddress;
       const options = asyncOptions(typeof flagsOrAddress === 'number' ? maybeOptions : addressOrOptions);
@@ -1349,6 +1407,7 @@ export class Socket<F extends number = number, T extends number = number> {
   ): Promise<number>;
   sendmsgAsync(buffers: Iterable<Data>, ...rest: unknown[]): Promise<number> {
     try {
+      Socket.#brand(this);
       const [ancdata = [], flags = 0, address = null, options] = withOptions(rest, 3) as [
         Iterable<AncillaryData> | undefined,
         number | undefined,
@@ -1385,6 +1444,7 @@ export class Socket<F extends number = number, T extends number = number> {
   recvmsgAsync(bufsize: number, ancbufsize: number, flags: number, options?: AsyncOptions): Promise<RecvmsgResult<SenderOf<F, T>>>;
   recvmsgAsync(bufsize: number, ...rest: unknown[]): Promise<RecvmsgResult> {
     try {
+      Socket.#brand(this);
       const [ancbufsize = 0, flags = 0, options] = withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
       v.size(bufsize, 'bufsize', kMaxLength);
       msg.ancillarySize(ancbufsize);
@@ -1421,6 +1481,7 @@ export class Socket<F extends number = number, T extends number = number> {
   ): Promise<RecvmsgIntoResult<SenderOf<F, T>>>;
   recvmsgIntoAsync(buffers: Iterable<ArrayBufferView>, ...rest: unknown[]): Promise<RecvmsgIntoResult> {
     try {
+      Socket.#brand(this);
       const [ancbufsize = 0, flags = 0, options] = withOptions(rest, 2) as [number | undefined, number | undefined, AsyncOptions | undefined];
       const views = msg.intoBuffers(buffers);
       msg.ancillarySize(ancbufsize);
@@ -1467,6 +1528,7 @@ export class Socket<F extends number = number, T extends number = number> {
   sendfileAsync(file: number | { readonly fd: number }, offset: number, count: number | null, options?: AsyncOptions): Promise<number>;
   sendfileAsync(file: number | { readonly fd: number }, ...rest: unknown[]): Promise<number> {
     try {
+      Socket.#brand(this);
       const [offset = 0, count = null, options] = withOptions(rest, 2) as [number | undefined, number | null | undefined, AsyncOptions | undefined];
       const { inFd, size } = this.#sendfileArgs(file, offset, count, options?.signal);
       if (size === 0) return Promise.resolve(0); // as the sync form, as CPython
@@ -1536,12 +1598,14 @@ export class Socket<F extends number = number, T extends number = number> {
 
   /** Lets a pending async call keep the process alive (the default). Returns the socket. */
   ref(): this {
+    Socket.#brand(this);
     this.#aio().ref();
     return this;
   }
 
   /** Lets the process exit even while an async call is pending, as Node's `socket.unref()`. */
   unref(): this {
+    Socket.#brand(this);
     this.#aio().unref();
     return this;
   }
@@ -1561,6 +1625,7 @@ export class Socket<F extends number = number, T extends number = number> {
    *   rejects in `options`; the socket is not handed over then.
    */
   toNetSocket(options: Omit<net.SocketConstructorOpts, 'fd'> = {}): net.Socket {
+    Socket.#brand(this);
     this.#checkBridge('toNetSocket');
     netSocketOptions(options);
     const r = native.getpeername(this.#h.fd, addrOut);
@@ -1593,6 +1658,7 @@ export class Socket<F extends number = number, T extends number = number> {
    *   over then.
    */
   toNetServer<T extends net.Server = net.Server>(server?: T, backlog?: number): T {
+    Socket.#brand(this);
     this.#checkBridge('toNetServer');
     if (server !== undefined && !(server instanceof net.Server)) {
       throw v.invalidArgType('server', 'an instance of net.Server', server);
@@ -1622,11 +1688,13 @@ export class Socket<F extends number = number, T extends number = number> {
 
   /** Closes the socket at the end of a `using` block. */
   [Symbol.dispose](): void {
+    Socket.#brand(this);
     this.close();
   }
 
   /** `<Socket fd=5 family=AF_INET type=SOCK_STREAM laddr=['127.0.0.1', 8080]>`, or `<Socket [closed] ...>`. */
   [inspect.custom](): string {
+    Socket.#brand(this);
     return describe(this.#h);
   }
 }

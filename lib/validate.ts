@@ -82,6 +82,11 @@ export function invalidArgType(name: string, expected: string, value: unknown): 
   return coded(new TypeError(`The "${name}" argument must be ${expected}. ${received(value)}`), 'ERR_INVALID_ARG_TYPE');
 }
 
+/** Node's error for a method called on the wrong object: `Value of "this" must be of type Socket`. */
+export function invalidThis(type: string): TypeError {
+  return coded(new TypeError(`Value of "this" must be of type ${type}`), 'ERR_INVALID_THIS');
+}
+
 export function outOfRange(name: string, range: string, value: unknown): RangeError {
   const shown = typeof value === 'number' || typeof value === 'bigint' ? String(value) : show(value);
   return coded(
