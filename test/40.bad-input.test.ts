@@ -38,6 +38,8 @@ import {
   setdefaulttimeout,
   socket,
   socketpair,
+  poll,
+  epoll,
 } from '../lib';
 import { AF_NETLINK, NETLINK_USERSOCK } from './linux';
 import { ROOT, fdIsOpen, openFds, sockets, start, tempDirs, throwsCode, throwsSocketError } from './helpers';
@@ -1073,6 +1075,36 @@ describe('40 bad input', () => {
       // new module functions are not, since some resolve names or bind.
       assert.ok(summary !== null, 'no summary');
       assert.deepEqual(summary.unsweptExports, []);
+    });
+  });
+
+  describe('a member called on another object', () => {
+    it('throws (or, if async, rejects) ERR_INVALID_THIS, for a detached method and on a foreign object', async () => {
+      const [a, b] = socketpair();
+      track(a);
+      track(b);
+      const { recv } = a;
+      throwsCode(() => recv(10), TypeError, 'ERR_INVALID_THIS', /^Value of "this" must be of type Socket$/);
+      throwsCode(() => Socket.prototype.fileno.call({}), TypeError, 'ERR_INVALID_THIS');
+      throwsCode(() => Reflect.get(Socket.prototype, 'family', 42), TypeError, 'ERR_INVALID_THIS');
+      await assert.rejects(Reflect.apply(Socket.prototype.recvAsync, null, [10]) as Promise<Buffer>, { name: 'TypeError', code: 'ERR_INVALID_THIS' });
+      const p = poll();
+      throwsCode(() => p.poll.call(a, 0), TypeError, 'ERR_INVALID_THIS', /type Poll$/);
+      const e = epoll();
+      try {
+        throwsCode(() => e.register.call(p, a), TypeError, 'ERR_INVALID_THIS', /type Epoll$/);
+      } finally {
+        e.close();
+      }
+      const f = a.makefile('rb');
+      try {
+        throwsCode(() => f.read.call(a), TypeError, 'ERR_INVALID_THIS', /type SocketFile$/);
+      } finally {
+        f.close();
+      }
+      // The socket itself is unharmed.
+      b.sendall('ok');
+      assert.equal(a.recv(10).toString(), 'ok');
     });
   });
 });
