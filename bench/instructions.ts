@@ -264,7 +264,7 @@ function main(): void {
   const header =
     `Instructions per iteration, user space, counted with callgrind (${machine.valgrind}); in parentheses, over C's. ` +
     `bsdsock ${machine.commit}, Node ${machine.node}, ${machine.python}, ${machine.cpu}, ${started.toISOString().slice(0, 10)}. ` +
-    `Loops of ${N1} and ${N2} iterations (eagain: a tenth) after a warm-up, three times; the smallest segment of each length.\n\n`;
+    `Loops of ${N1} and ${N2} iterations after a warm-up (a tenth as many where one costs tens of thousands), three times; the smallest segment of each length.\n\n`;
   const json = JSON.stringify(
     {
       date: started.toISOString(),
