@@ -1,5 +1,6 @@
-// `npm run bench [-- --quick] [-- --rounds N] [-- --only pingpong,bulk,dgram,overhead]
-//                [-- --publish [--force]]`
+// `npm run bench [-- --quick] [-- --rounds N]
+//                [-- --only pingpong,bulk,dgram,echo,bulk-recv,dgram-recvfrom,micro,overhead]
+//                [-- --ffi-node <path>] [-- --publish [--force]]`
 // `npx tsx bench/run.ts --check-host | --table <json> | --replot <json> [--publish [--force]]`
 //
 // Runs every workload over every transport with every implementation — C
@@ -7,7 +8,16 @@
 // socket module, and the Node-API floor (impl/bsdsock-floor.ts: the least
 // any event-loop code in Node can do, which tells what async targets are
 // reachable at all) — each as a client and a server in two processes
-// speaking the protocol of bench/c/bench.c. Method:
+// speaking the protocol of bench/c/bench.c. The echo, bulk-recv and
+// dgram-recvfrom workloads are the Python-shaped ones: what users write
+// when they port the classic exercises (recv(1024) and sendall of the
+// upper-cased data, recv(65536) returning bytes, recvfrom(65536) returning
+// the data and the address). Then two measures in one process: `micro`,
+// recv(n) for n = 64, 1 KiB and 64 KiB with 64 bytes arriving (and
+// recvfrom over UDP), and `overhead`, the cost of a binding call, with
+// Node 26's node:ffi as a peer when a Node with it is found (--ffi-node
+// <path> or BENCH_FFI_NODE). Instruction counts, which a noisy host does not
+// change, are bench/instructions.ts's (`npm run bench:instructions`). Method:
 //
 //   * client and server are pinned to the same CPU with taskset when it is
 //     there: on a small VM a wake-up across CPUs costs ~30 µs and would hide
@@ -28,13 +38,14 @@
 // `--publish` also copies chart and JSON to docs/ for the README), and the
 // README's table of ratios in Markdown (bench/results/latest.md).
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 import readline = require('node:readline');
 
-const ROOT = path.join(__dirname, '..');
+import { CC, ROOT, buildC, commitOf, ffiNode, has, version } from './tools';
+
 const argv = process.argv.slice(2);
 const flag = (name: string) => argv.includes(`--${name}`);
 const option = (name: string) => {
@@ -49,52 +60,51 @@ const QUICK = flag('quick');
 // --quick makes one round of short runs: starting two processes per run
 // (about 0.25 s for Node here, 0.55 s on a slow day) is most of its time.
 const ROUNDS = Number(option('rounds') ?? (QUICK ? 1 : 5));
-const ONLY = (option('only') ?? 'pingpong,bulk,dgram,overhead').split(',');
+const MEASURES = ['pingpong', 'bulk', 'dgram', 'echo', 'bulk-recv', 'dgram-recvfrom', 'micro', 'overhead'];
+const ONLY = (option('only') ?? MEASURES.join(',')).split(',');
+for (const name of ONLY) if (!MEASURES.includes(name)) throw new Error(`--only: no ${name} (${MEASURES.join(', ')})`);
 
-type Workload = 'pingpong' | 'bulk' | 'dgram';
+/**
+ * The workloads (bench/c/bench.c). echo, bulk-recv and dgram-recvfrom are the
+ * Python-shaped ones; bulk-recv and dgram-recvfrom are bulk and dgram on
+ * the wire, with servers that receive into fresh bytes.
+ */
+type Workload = 'pingpong' | 'bulk' | 'dgram' | 'echo' | 'bulk-recv' | 'dgram-recvfrom';
 interface Case {
   workload: Workload;
   transport: 'tcp' | 'udp' | 'unix';
   count: number;
 }
 
+const PINGPONGS = QUICK ? 4_000 : 100_000;
+const BULK_BYTES = QUICK ? 64 << 20 : 1 << 30;
+const DATAGRAMS = QUICK ? 20_000 : 500_000;
 const CASES: Case[] = [
-  { workload: 'pingpong', transport: 'tcp', count: QUICK ? 4_000 : 100_000 },
-  { workload: 'pingpong', transport: 'unix', count: QUICK ? 4_000 : 100_000 },
-  { workload: 'bulk', transport: 'tcp', count: QUICK ? 64 << 20 : 1 << 30 },
-  { workload: 'bulk', transport: 'unix', count: QUICK ? 64 << 20 : 1 << 30 },
-  { workload: 'dgram', transport: 'udp', count: QUICK ? 20_000 : 500_000 },
-  { workload: 'dgram', transport: 'unix', count: QUICK ? 20_000 : 500_000 },
+  { workload: 'pingpong', transport: 'tcp', count: PINGPONGS },
+  { workload: 'pingpong', transport: 'unix', count: PINGPONGS },
+  { workload: 'bulk', transport: 'tcp', count: BULK_BYTES },
+  { workload: 'bulk', transport: 'unix', count: BULK_BYTES },
+  { workload: 'dgram', transport: 'udp', count: DATAGRAMS },
+  { workload: 'dgram', transport: 'unix', count: DATAGRAMS },
+  { workload: 'echo', transport: 'tcp', count: PINGPONGS },
+  { workload: 'echo', transport: 'unix', count: PINGPONGS },
+  { workload: 'bulk-recv', transport: 'tcp', count: BULK_BYTES },
+  { workload: 'bulk-recv', transport: 'unix', count: BULK_BYTES },
+  { workload: 'dgram-recvfrom', transport: 'udp', count: DATAGRAMS },
+  { workload: 'dgram-recvfrom', transport: 'unix', count: DATAGRAMS },
 ].filter((c) => ONLY.includes(c.workload)) as Case[];
 
+/** Round trips one at a time: their time per round trip is reported too. */
+const isRoundTrips = (w: string) => w === 'pingpong' || w === 'echo';
+const isBulk = (w: string) => w === 'bulk' || w === 'bulk-recv';
+const isDatagrams = (w: string) => w === 'dgram' || w === 'dgram-recvfrom';
+
 // ---- the machine -------------------------------------------------------------
-
-function has(cmd: string, args: string[] = ['--version']): boolean {
-  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
-}
-
-function version(cmd: string, args: string[]): string {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  return r.status === 0 ? (r.stdout || r.stderr).trim().split('\n')[0]! : 'absent';
-}
 
 const CPUS = os.cpus();
 const PIN_CPU = CPUS.length - 1;
 const PINNED = process.platform === 'linux' && has('taskset', ['-c', String(PIN_CPU), 'true']);
-const CC = ['cc', 'gcc', 'clang'].find((c) => has(c)) ?? null;
 const PYTHON = has('python3') ? 'python3' : null;
-
-function buildC(): string | null {
-  if (CC === null) return null;
-  const src = path.join(ROOT, 'bench', 'c', 'bench.c');
-  const bin = path.join(ROOT, 'bench', 'c', 'bin', 'bench');
-  fs.mkdirSync(path.dirname(bin), { recursive: true });
-  if (!fs.existsSync(bin) || fs.statSync(bin).mtimeMs < fs.statSync(src).mtimeMs) {
-    const r = spawnSync(CC, ['-O2', '-pthread', '-o', bin, src], { stdio: 'inherit' });
-    if (r.status !== 0) return null;
-  }
-  return bin;
-}
 
 interface Impl {
   name: string;
@@ -293,11 +303,11 @@ async function runOnce(impl: Impl, c: Case): Promise<Result | 'unsupported'> {
 
 /** The number a case is judged by: higher is better. */
 function metric(c: Case, r: Result): number {
-  return c.workload === 'bulk' ? r.bytes / r.seconds / 1e9 : r.ops / r.seconds;
+  return isBulk(c.workload) ? r.bytes / r.seconds / 1e9 : r.ops / r.seconds;
 }
 
 function unit(c: Case): string {
-  return c.workload === 'bulk' ? 'GB/s' : c.workload === 'pingpong' ? 'round trips/s' : 'messages/s';
+  return isBulk(c.workload) ? 'GB/s' : isRoundTrips(c.workload) ? 'round trips/s' : 'messages/s';
 }
 
 function median(xs: number[]): number {
@@ -336,10 +346,24 @@ interface Overhead {
   recvWouldBlockThreaded?: number;
 }
 
+/**
+ * Node's node:ffi calling libc directly (impl/node-ffi.mjs), a peer in the
+ * overhead comparison, when a Node with it is found; else null, and why is
+ * printed.
+ */
+function ffiImpl(): Impl | null {
+  const ffi = ffiNode(option('ffi-node'));
+  if ('why' in ffi) {
+    process.stdout.write(`node:ffi: skipped: ${ffi.why}\n`);
+    return null;
+  }
+  return { name: 'ffi', label: `node:ffi (Node ${ffi.version})`, cmd: [...ffi.cmd, path.join(ROOT, 'bench', 'impl', 'node-ffi.mjs')] };
+}
+
 async function overheadRuns(impls: Impl[]): Promise<Overhead[]> {
   const n = QUICK ? 200_000 : 2_000_000;
   const out: Overhead[] = [];
-  const which = impls.filter((i) => i.name === 'c' || i.name === 'sync' || i.name === 'floor');
+  const which = impls.filter((i) => i.name === 'c' || i.name === 'sync' || i.name === 'floor' || i.name === 'ffi');
   for (let round = 0; round < ROUNDS + 1; round++) {
     for (const impl of which) {
       const child = start([...impl.cmd, 'overhead', String(n)]);
@@ -363,24 +387,124 @@ function spread(xs: number[]): Spread | null {
 
 /**
  * One overhead loop over the rounds (null: not measured): C, C with a second
- * thread, bsdsock sync, and the floor (the raw Node-API call the method makes).
+ * thread, bsdsock sync, the floor (the raw Node-API call the method makes)
+ * and node:ffi calling libc.
  */
 function overheadOf(
   runs: Overhead[],
   key: 'getsockopt' | 'recvWouldBlock',
-): { c: Spread | null; cThreaded: Spread | null; sync: Spread | null; floor: Spread | null } {
+): { c: Spread | null; cThreaded: Spread | null; sync: Spread | null; floor: Spread | null; ffi: Spread | null } {
   const c = runs.filter((o) => o.impl === 'c');
   return {
     c: spread(c.map((o) => o[key])),
     cThreaded: spread(c.flatMap((o) => o[`${key}Threaded`] ?? [])),
     sync: spread(runs.filter((o) => o.impl === 'sync').map((o) => o[key])),
     floor: spread(runs.filter((o) => o.impl === 'floor').map((o) => o[key])),
+    ffi: spread(runs.filter((o) => o.impl === 'ffi').map((o) => o[key])),
   };
 }
 
 /** `457.0 (440.1-470.2)` */
 function nsSpread(x: Spread): string {
   return `${x.median.toFixed(1)} (${x.min.toFixed(1)}-${x.max.toFixed(1)})`;
+}
+
+// ---- recv(n) in one process --------------------------------------------------------
+
+/** One process's micro line (impl/*'s micro mode): ns per iteration of each loop. */
+interface Micro {
+  impl: string;
+  ns: Record<string, number>;
+}
+
+/**
+ * The microbenchmark's columns: which process's line, and the keys of its
+ * receive calls. recvInto (the primitive) comes from the sync process.
+ */
+const MICRO_COLUMNS = [
+  { label: 'C', impl: 'c', recv: 'recv', recvfrom: 'recvfrom' },
+  { label: 'bsdsock recv', impl: 'sync', recv: 'recv', recvfrom: 'recvfrom' },
+  { label: 'bsdsock await recvAsync', impl: 'async', recv: 'recv', recvfrom: 'recvfrom' },
+  { label: 'bsdsock recvInto', impl: 'sync', recv: 'recvInto', recvfrom: 'recvfromInto' },
+  { label: 'CPython recv', impl: 'python', recv: 'recv', recvfrom: 'recvfrom' },
+] as const;
+type MicroColumn = (typeof MICRO_COLUMNS)[number];
+
+const MICRO_ROWS: Array<['recv' | 'recvfrom', number]> = [
+  ['recv', 64],
+  ['recv', 1024],
+  ['recv', 65536],
+  ['recvfrom', 64],
+  ['recvfrom', 65536],
+];
+
+/**
+ * `micro`: each implementation's micro mode, ROUNDS rounds interleaved
+ * after one untimed round, as the overhead loops run.
+ */
+async function microRuns(impls: Impl[]): Promise<Micro[]> {
+  const n = QUICK ? 10_000 : 100_000;
+  const out: Micro[] = [];
+  const which = impls.filter((i) => ['c', 'sync', 'async', 'python'].includes(i.name));
+  process.stdout.write(QUICK ? 'micro: round' : 'micro: warm-up, round');
+  for (let round = QUICK ? 1 : 0; round <= ROUNDS; round++) {
+    for (const impl of which) {
+      const child = start([...impl.cmd, 'micro', String(n)]);
+      const line = await firstLine(child, `${impl.name} micro`, 120_000);
+      await succeeded(child, `${impl.name} micro`);
+      if (round > 0) out.push({ impl: impl.name, ns: JSON.parse(line) as Record<string, number> });
+    }
+    if (round > 0) process.stdout.write(` ${round}`);
+  }
+  process.stdout.write('\n');
+  return out;
+}
+
+/** A column's ns per iteration for `call` (recv, recvfrom) of up to `n` bytes, over the rounds. */
+function microOf(micro: Micro[], col: MicroColumn, call: 'recv' | 'recvfrom', n: number): Spread | null {
+  return spread(micro.filter((m) => m.impl === col.impl).flatMap((m) => m.ns[`${col[call]}${n}`] ?? []));
+}
+
+/** recv(65536) / recv(64) (or recvfrom's) of a column's medians, null when not measured. */
+function microRatio(micro: Micro[], col: MicroColumn, call: 'recv' | 'recvfrom'): number | null {
+  const [small, large] = [microOf(micro, col, call, 64), microOf(micro, col, call, 65536)];
+  return small === null || large === null ? null : large.median / small.median;
+}
+
+/** The microbenchmark as rows of cells: a header, one row per call and size, the two ratios. */
+function microCells(micro: Micro[], cell: (x: Spread) => string): string[][] {
+  const cols = MICRO_COLUMNS.filter((col) => micro.some((m) => m.impl === col.impl));
+  const rows = [['ns per send + receive, 64 bytes arriving', ...cols.map((c) => c.label)]];
+  for (const [call, n] of MICRO_ROWS) {
+    rows.push([`${call}(${n})`, ...cols.map((col) => {
+      const x = microOf(micro, col, call, n);
+      return x === null ? '-' : cell(x);
+    })]);
+  }
+  for (const call of ['recv', 'recvfrom'] as const) {
+    rows.push([`${call}(65536) / ${call}(64)`, ...cols.map((col) => microRatio(micro, col, call)?.toFixed(2) ?? '-')]);
+  }
+  return rows;
+}
+
+/** The targets of the microbenchmark (issue 16): a large bufsize costs no more when 64 bytes arrive. */
+function microVerdicts(micro: Micro[]): Verdict[] {
+  const out: Verdict[] = [];
+  for (const call of ['recv', 'recvfrom'] as const) {
+    for (const col of MICRO_COLUMNS.filter((c) => c.impl === 'sync' || c.impl === 'async').filter((c) => c.recv === 'recv')) {
+      const ratio = microRatio(micro, col, call);
+      if (ratio === null) continue;
+      out.push({ what: `${call}(65536) / ${call}(64) per iteration, 64 bytes arriving`, case: 'micro', impl: col.impl, against: 'itself', ratio, target: '<= 1.1', met: ratio <= 1.1 });
+    }
+  }
+  return out;
+}
+
+/** The microbenchmark's Markdown table (in bench/results/latest.md, after the README's table). */
+function microMarkdown(micro: Micro[]): string {
+  const rows = microCells(micro, (x) => x.median.toFixed(0));
+  const [head, ...body] = rows;
+  return [`| ${head!.join(' | ')} |`, `|---|${head!.slice(1).map(() => '---:').join('|')}|`, ...body.map((r) => `| ${r.join(' | ')} |`)].join('\n') + '\n';
 }
 
 // ---- the chart ------------------------------------------------------------------
@@ -463,8 +587,10 @@ interface Target {
   what: string;
   impl: string;
   cases: string[];
-  against: 'c' | 'node';
+  against: 'c' | 'node' | 'python';
   min: number;
+  /** Another implementation whose ratio is printed beside, with no target of its own. */
+  beside?: string;
 }
 
 const TARGETS: Target[] = [
@@ -474,7 +600,25 @@ const TARGETS: Target[] = [
   { what: 'async ping-pong', impl: 'async', cases: ['pingpong tcp', 'pingpong unix'], against: 'node', min: 1.5 },
   { what: 'async bulk', impl: 'async', cases: ['bulk tcp', 'bulk unix'], against: 'node', min: 2 },
   { what: 'async datagram rate', impl: 'async', cases: ['dgram udp'], against: 'node', min: 2 },
+  // Issue 16: the Python-shaped workloads against the same programs in CPython.
+  { what: 'Python-shaped echo', impl: 'sync', cases: ['echo tcp', 'echo unix'], against: 'python', min: 1.15, beside: 'async' },
+  { what: 'Python-shaped bulk, recv(65536)', impl: 'sync', cases: ['bulk-recv tcp', 'bulk-recv unix'], against: 'python', min: 1.0, beside: 'async' },
+  { what: 'Python-shaped bulk, recv(65536)', impl: 'sync', cases: ['bulk-recv tcp', 'bulk-recv unix'], against: 'c', min: 0.9, beside: 'async' },
+  { what: 'UDP recvfrom(65536) rate', impl: 'sync', cases: ['dgram-recvfrom udp'], against: 'python', min: 1.15, beside: 'async' },
 ];
+
+const AGAINST: Record<Target['against'], string> = { c: 'C', node: 'Node', python: 'CPython' };
+
+/** A target's verdict in one case, as printed and kept in the JSON. */
+interface Verdict {
+  what: string;
+  case: string;
+  impl: string;
+  against: string;
+  ratio: number;
+  target: string;
+  met: boolean;
+}
 
 // ---- the README table --------------------------------------------------------------
 
@@ -492,6 +636,12 @@ function readmeTable(summaries: Summary[], overhead: Overhead[]): string {
     ['bulk unix', 'bulk, AF_UNIX'],
     ['dgram udp', 'datagrams, UDP (64 B, messages/s)'],
     ['dgram unix', 'datagrams, AF_UNIX'],
+    ['echo tcp', 'echo as in Python, TCP: `recv(1024)`, `sendall` upper-cased (round trips/s)'],
+    ['echo unix', 'echo as in Python, AF_UNIX'],
+    ['bulk-recv tcp', 'bulk with `recv(65536)` returning bytes, TCP'],
+    ['bulk-recv unix', 'bulk with `recv(65536)` returning bytes, AF_UNIX'],
+    ['dgram-recvfrom udp', 'datagrams with `recvfrom(65536)` returning `[data, address]`, UDP'],
+    ['dgram-recvfrom unix', 'datagrams with `recvfrom(65536)`, AF_UNIX'],
   ];
   const impls = ['sync', 'async', 'node', 'floor', 'python'];
   const perSecond = (x: number) => `${x >= 1e5 ? (x / 1e3).toFixed(0) : (x / 1e3).toFixed(1)}k/s`;
@@ -507,21 +657,24 @@ function readmeTable(summaries: Summary[], overhead: Overhead[]): string {
       if (r === undefined || r === null) return '—';
       return impl === 'sync' ? `**${r.toFixed(2)}**` : r.toFixed(2);
     });
-    const abs = name.startsWith('bulk') ? `${c.median.toFixed(1)} GB/s` : name.startsWith('pingpong') ? `${perSecond(c.median)} (${c.usPerOp!.toFixed(1)} µs)` : perSecond(c.median);
+    const workload = name.split(' ')[0]!;
+    const abs = isBulk(workload) ? `${c.median.toFixed(1)} GB/s` : isRoundTrips(workload) ? `${perSecond(c.median)} (${c.usPerOp!.toFixed(1)} µs)` : perSecond(c.median);
     lines.push(`| ${label} | ${cells.join(' | ')} | ${abs} |`);
   }
   for (const [key, label] of [
     ['getsockopt', '`getsockopt(SO_TYPE)`, ns per call'],
     ['recvWouldBlock', 'would-block receive (`tryRecvInto`), ns per call'],
   ] as const) {
-    const { c, cThreaded, sync, floor } = overheadOf(overhead, key);
+    const { c, cThreaded, sync, floor, ffi } = overheadOf(overhead, key);
     if (sync === null || c === null) continue;
     const ns = (x: number) => x.toFixed(0);
     const signed = (x: number) => `${x >= 0 ? '+' : '−'}${ns(Math.abs(x))}`;
     const over = `${signed(sync.median - c.median)}${cThreaded === null ? '' : `; ${signed(sync.median - cThreaded.median)} over C with a second thread`}`;
     const floorCell = floor === null ? '' : `${ns(floor.median)} (the raw call)`;
+    // node:ffi calling libc is Node's own way, so it goes in Node's column.
+    const ffiCell = ffi === null ? '' : `${ns(ffi.median)} (\`node:ffi\`)`;
     const cCell = `${ns(c.median)}${cThreaded === null ? '' : ` (${ns(cThreaded.median)} with a second thread)`}`;
-    lines.push(`| ${[label, `${ns(sync.median)} (${over})`, '', '', floorCell, '', cCell].join(' | ')} |`.replace(/ \| (?= \|)/g, ' |'));
+    lines.push(`| ${[label, `${ns(sync.median)} (${over})`, '', ffiCell, floorCell, '', cCell].join(' | ')} |`.replace(/ \| (?= \|)/g, ' |'));
   }
   return `${lines.join('\n')}\n`;
 }
@@ -549,14 +702,6 @@ function replot(file: string): void {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, svg);
   process.stdout.write(`wrote ${path.relative(ROOT, out)}\n`);
-}
-
-/** The commit measured, `+` marking uncommitted changes; 'unknown' outside a git checkout. */
-function commitOf(): string {
-  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' });
-  if (head.status !== 0) return 'unknown';
-  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: ROOT, encoding: 'utf8' });
-  return `${head.stdout.trim()}${dirty.status === 0 && dirty.stdout.trim() !== '' ? '+' : ''}`;
 }
 
 function captionOf(date: Date, machine: Record<string, string | number>, pinned: boolean, rounds: number, quick: boolean, host?: HostCheck): string {
@@ -647,13 +792,18 @@ async function main(): Promise<void> {
         max: Math.max(...xs),
         ratioToC: cMedian ? m / cMedian : null,
       };
-      if (c.workload === 'pingpong') s.usPerOp = 1e6 / m;
-      if (c.workload === 'dgram') s.lost = median(mine.map((r) => r.result.lost));
+      if (isRoundTrips(c.workload)) s.usPerOp = 1e6 / m;
+      if (isDatagrams(c.workload)) s.lost = median(mine.map((r) => r.result.lost));
       summaries.push(s);
     }
   }
 
-  const overhead = ONLY.includes('overhead') ? await overheadRuns(impls) : [];
+  const micro = ONLY.includes('micro') ? await microRuns(impls) : [];
+  let overhead: Overhead[] = [];
+  if (ONLY.includes('overhead')) {
+    const ffi = ffiImpl();
+    overhead = await overheadRuns(ffi === null ? impls : [...impls, ffi]);
+  }
   await checkHost();
 
   // ---- the table
@@ -668,10 +818,16 @@ async function main(): Promise<void> {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   process.stdout.write(`\n${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ')).join('\n')}\n`);
 
+  if (micro.length) {
+    const cells = microCells(micro, (x) => `${x.median.toFixed(0)} (${x.min.toFixed(0)}-${x.max.toFixed(0)})`);
+    const w = cells[0]!.map((_, i) => Math.max(...cells.map((r) => r[i]!.length)));
+    process.stdout.write(`\nrecv(n) in one process (median (min-max)):\n${cells.map((r) => `  ${r.map((cell, i) => cell.padEnd(w[i]!)).join('  ')}`).join('\n')}\n`);
+  }
+
   if (overhead.length) {
     process.stdout.write('\nbinding overhead (ns per call, median (min-max)):\n');
     for (const key of ['getsockopt', 'recvWouldBlock'] as const) {
-      const { c, cThreaded, sync, floor } = overheadOf(overhead, key);
+      const { c, cThreaded, sync, floor, ffi } = overheadOf(overhead, key);
       if (sync === null) continue;
       const lines = [`  ${key}: bsdsock ${nsSpread(sync)}`];
       const versus = (name: string, x: Spread | null): void => {
@@ -682,6 +838,7 @@ async function main(): Promise<void> {
       versus('C', c);
       versus('C with a 2nd thread', cThreaded);
       versus('the raw Node-API call (floor)', floor);
+      if (ffi !== null) lines.push(`    node:ffi calling libc ${nsSpread(ffi)}: ${(ffi.median / sync.median).toFixed(2)} x bsdsock's time`);
       process.stdout.write(`${lines.join('\n')}\n`);
     }
   }
@@ -692,6 +849,7 @@ async function main(): Promise<void> {
   }
 
   process.stdout.write('\ntargets:\n');
+  const verdicts: Verdict[] = [];
   for (const t of TARGETS) {
     for (const name of t.cases) {
       const s = summaries.find((q) => q.case === name && q.impl === t.impl);
@@ -704,8 +862,15 @@ async function main(): Promise<void> {
       const reach = floor === undefined ? null : floor.median / base.median;
       const why =
         reach === null || ok ? '' : `; the Node-API floor reaches ${reach.toFixed(2)} x Node${reach < t.min ? ': out of reach for any Node code here' : ''}`;
-      process.stdout.write(`  ${ok ? 'met   ' : 'MISSED'} ${t.what} (${name}): ${ratio.toFixed(2)} x ${t.against === 'c' ? 'C' : 'Node'} (target >= ${t.min})${why}\n`);
+      const other = t.beside === undefined ? undefined : summaries.find((q) => q.case === name && q.impl === t.beside);
+      const beside = other === undefined ? '' : `; ${t.beside} ${(other.median / base.median).toFixed(2)} x ${AGAINST[t.against]}`;
+      process.stdout.write(`  ${ok ? 'met   ' : 'MISSED'} ${t.what} (${name}): ${ratio.toFixed(2)} x ${AGAINST[t.against]} (target >= ${t.min})${why}${beside}\n`);
+      verdicts.push({ what: t.what, case: name, impl: t.impl, against: t.against, ratio, target: `>= ${t.min}`, met: ok });
     }
+  }
+  for (const v of microVerdicts(micro)) {
+    process.stdout.write(`  ${v.met ? 'met   ' : 'MISSED'} ${v.what} (${v.impl}): ${v.ratio.toFixed(2)} (target ${v.target})\n`);
+    verdicts.push(v);
   }
   const o = overheadOf(overhead, 'getsockopt');
   if (o.sync !== null && o.c !== null && o.cThreaded !== null) {
@@ -720,13 +885,17 @@ async function main(): Promise<void> {
   const caption = captionOf(started, machine, PINNED, ROUNDS, QUICK, host);
   const outDir = path.join(ROOT, 'bench', 'results');
   fs.mkdirSync(outDir, { recursive: true });
-  const json = JSON.stringify({ date: started.toISOString(), machine, pinned: PINNED, quick: QUICK, rounds: ROUNDS, host, cases: CASES, runs, summaries, overhead }, null, 2);
+  const json = JSON.stringify(
+    { date: started.toISOString(), machine, pinned: PINNED, quick: QUICK, rounds: ROUNDS, host, cases: CASES, runs, summaries, overhead, micro, targets: verdicts },
+    null,
+    2,
+  );
   const stamp = started.toISOString().replace(/[:.]/g, '-');
   fs.writeFileSync(path.join(outDir, `${stamp}.json`), json);
   fs.writeFileSync(path.join(outDir, 'latest.json'), json);
   const svg = chart(summaries.filter((s) => s.impl !== 'c'), caption);
   fs.writeFileSync(path.join(outDir, 'latest.svg'), svg);
-  fs.writeFileSync(path.join(outDir, 'latest.md'), readmeTable(summaries, overhead));
+  fs.writeFileSync(path.join(outDir, 'latest.md'), readmeTable(summaries, overhead) + (micro.length ? `\n${microMarkdown(micro)}` : ''));
   const publish = flag('publish') && (problem === null || flag('force'));
   if (publish) {
     fs.mkdirSync(path.join(ROOT, 'docs'), { recursive: true });

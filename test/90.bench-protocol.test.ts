@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import fs = require('node:fs');
 import path = require('node:path');
 
+import { ffiNode } from '../bench/tools';
 import { ROOT, start, tempDirs } from './helpers';
 
 const CC = ['cc', 'gcc', 'clang'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
@@ -94,16 +95,142 @@ describe('90 benchmark protocol', function () {
     }
   }
 
+  // The Python-shaped workloads (issue 16). Echo: every implementation as a
+  // client and as a server, each pair over one transport (alternating) to
+  // keep the suite short. bulk-recv and dgram-recvfrom differ from bulk and
+  // dgram only in their servers: each server against another's client;
+  // dgram-recvfrom over both transports where the server is bsdsock's or
+  // CPython's, since the address recvfrom returns is what it replies to.
+  pairs.forEach(([server, client], i) => {
+    const transport = i % 2 === 0 ? 'tcp' : 'unix';
+    it(`echo over ${transport}: ${client} client, ${server} server, every reply upper-cased`, async () => {
+      const r = await run(server, client, 'echo', transport, 200);
+      assert.deepEqual([r.ops, r.bytes, r.lost], [200, 200 * 64, 0]);
+    });
+  });
+
+  for (const [server, client, transport] of [
+    ['sync', 'c', 'tcp'],
+    ['async', 'python', 'unix'],
+    ['python', 'sync', 'tcp'],
+    ['c', 'async', 'unix'],
+    ['node', 'sync', 'tcp'],
+  ] as const) {
+    it(`bulk-recv over ${transport}: ${client} client, ${server} server, every byte counted`, async () => {
+      const r = await run(server, client, 'bulk-recv', transport, (1 << 20) + 123);
+      assert.deepEqual([r.ops, r.bytes], [17, (1 << 20) + 123]);
+    });
+  }
+
+  for (const [server, client, transport] of [
+    ['sync', 'c', 'udp'],
+    ['sync', 'python', 'unix'],
+    ['async', 'sync', 'udp'],
+    ['async', 'c', 'unix'],
+    ['python', 'async', 'udp'],
+    ['python', 'c', 'unix'],
+    ['c', 'python', 'udp'],
+    ['node', 'c', 'udp'],
+  ] as const) {
+    it(`dgram-recvfrom over ${transport}: ${client} client, ${server} server`, async () => {
+      const r = await run(server, client, 'dgram-recvfrom', transport, 300);
+      assert.equal(r.ops + r.lost, 300);
+      assert.ok(r.lost >= 0 && r.ops > 0, JSON.stringify(r));
+      assert.equal(r.bytes, r.ops * 64);
+    });
+  }
+
+  // The echo clients check what comes back: a server that echoes without
+  // upper-casing (C's ping-pong server) fails every one of them.
+  it('every echo client fails on a reply that is not the upper-cased message', async () => {
+    const failed = await Promise.all(
+      Object.entries(IMPLS).map(async ([name, cmd]) => {
+        const srv = start(C_BIN, ['server', 'pingpong', 'unix', path.join(tmp(), `s-${name}`)]);
+        const ready = await srv.line();
+        const cli = start(cmd[0]!, [...cmd.slice(1), 'client', 'echo', 'unix', ready.slice(6), '20']);
+        const out = await cli.exit();
+        await srv.exit();
+        return [name, out.code, /not the upper-cased message/.test(out.stderr)] as const;
+      }),
+    );
+    assert.deepEqual(
+      failed.filter(([, code, said]) => code === 0 || !said),
+      [],
+    );
+  });
+
   // bench/run.ts skips an implementation whose server answers with an
   // {"unsupported": why} line instead of "ready".
-  for (const [impl, transport, why] of [['node', 'unix', 'Node has no AF_UNIX datagram sockets']] as const) {
-    it(`${impl} declines datagrams over ${transport} with an unsupported line`, async () => {
-      const p = start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'server', 'dgram', transport, path.join(tmp(), 's')]);
+  for (const [impl, workload, transport, why] of [
+    ['node', 'dgram', 'unix', 'Node has no AF_UNIX datagram sockets'],
+    ['node', 'dgram-recvfrom', 'unix', 'Node has no AF_UNIX datagram sockets'],
+    ['floor', 'bulk-recv', 'tcp', 'the floor receives into one buffer: its bulk and dgram runs are the floor of these'],
+    ['floor', 'dgram-recvfrom', 'udp', 'the floor receives into one buffer: its bulk and dgram runs are the floor of these'],
+  ] as const) {
+    it(`${impl} declines ${workload} over ${transport} with an unsupported line`, async () => {
+      const p = start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'server', workload, transport, path.join(tmp(), 's')]);
       const out = await p.exit();
       assert.equal(out.code, 0, out.stderr);
       assert.deepEqual(JSON.parse(out.stdout), { unsupported: why });
     });
   }
+
+  it('an unknown workload is a usage error (exit 2), not a run of another', async () => {
+    const codes = await Promise.all(
+      ['c', 'sync', 'python'].map(async (impl) => (await start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'server', 'bulk-recvfrom', 'tcp']).exit()).code),
+    );
+    assert.deepEqual(codes, [2, 2, 1]); // Python's sys.exit(message) exits 1
+  });
+
+  // The microbenchmark's mode: ns per iteration of each loop (only the shape
+  // is checked); the implementations run at once, as nothing is timed.
+  it('micro mode: C, bsdsock sync and async, and CPython print ns per iteration of each loop', async () => {
+    const recv = ['recv64', 'recv1024', 'recv65536', 'recvfrom64', 'recvfrom65536'];
+    const expected: Record<string, string[]> = {
+      c: recv,
+      sync: [...recv, 'recvInto64', 'recvInto1024', 'recvInto65536', 'recvfromInto64', 'recvfromInto65536'],
+      async: recv,
+      python: recv,
+    };
+    const lines = await Promise.all(
+      Object.keys(expected).map(async (impl) => {
+        const out = await start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'micro', '200']).exit();
+        assert.equal(out.code, 0, `${impl}: ${out.stderr}`);
+        return [impl, JSON.parse(out.stdout) as Record<string, number>] as const;
+      }),
+    );
+    for (const [impl, r] of lines) {
+      assert.deepEqual(Object.keys(r).sort(), [...expected[impl]!].sort(), impl);
+      for (const [k, ns] of Object.entries(r)) assert.ok(ns > 0, `${impl} ${k}: ${ns}`);
+    }
+  });
+
+  // The instructions mode, run without callgrind: each loop's marks, in the
+  // order bench/instructions.ts reads them (the counts it needs no run to check).
+  it('instructions mode: every implementation marks the same loops in the same order', async () => {
+    // Where an exception costs thousands of instructions (bsdsock sync, CPython), eagain runs a tenth as many.
+    const marks = (loops: string[], tenth: boolean) =>
+      loops.flatMap((loop) => {
+        const [a, b] = loop === 'eagain' && tenth ? [4, 12] : [40, 120];
+        return [`${loop} warm-up`, `${loop} ${a}`, `${loop} ${b}`, `${loop} ${a}`, `${loop} ${b}`, `${loop} ${a}`, `${loop} ${b}`];
+      });
+    const all = ['pair', 'pairStr', 'pairInto', 'recv64', 'recv65536', 'bulk', 'udp', 'getsockopt', 'eagain'];
+    const expected: Record<string, string[]> = {
+      c: marks(all, false),
+      sync: marks(all, true),
+      python: marks(all, true),
+      async: marks(['pair', 'pairStr', 'pairInto', 'recv64', 'recv65536', 'bulk', 'udp'], false),
+      floor: marks(['pairInto', 'getsockopt', 'eagain'], false),
+    };
+    const got = await Promise.all(
+      Object.keys(expected).map(async (impl) => {
+        const out = await start(IMPLS[impl]![0]!, [...IMPLS[impl]!.slice(1), 'instructions', '40', '120']).exit();
+        assert.equal(out.code, 0, `${impl}: ${out.stderr}`);
+        return [impl, (JSON.parse(out.stdout) as { marks: string[] }).marks] as const;
+      }),
+    );
+    for (const [impl, m] of got) assert.deepEqual(m, expected[impl], impl);
+  });
 
   // The overhead mode prints ns per call; only the shape is checked here.
   for (const [impl, keys] of [
@@ -156,6 +283,41 @@ describe('90 benchmark protocol', function () {
   });
 });
 
+// node:ffi (Node 26 and later) as a peer in the overhead loops, when such a
+// Node is given (BENCH_FFI_NODE) or runs the suite.
+describe('90 the node:ffi peer', () => {
+  const ffi = ffiNode(undefined);
+
+  it('overhead and instructions modes', async function () {
+    if ('why' in ffi) this.skip();
+    const script = path.join(ROOT, 'bench', 'impl', 'node-ffi.mjs');
+    const [overhead, marks] = await Promise.all([start(ffi.cmd[0]!, [...ffi.cmd.slice(1), script, 'overhead', '1000']).exit(), start(ffi.cmd[0]!, [...ffi.cmd.slice(1), script, 'instructions', '40', '120']).exit()]);
+    assert.equal(overhead.code, 0, overhead.stderr);
+    assert.equal(overhead.stderr, ''); // the ExperimentalWarning is silenced
+    const r = JSON.parse(overhead.stdout) as Record<string, number>;
+    assert.deepEqual(Object.keys(r), ['getsockopt', 'recvWouldBlock']);
+    for (const ns of Object.values(r)) assert.ok(ns > 0);
+    assert.equal(marks.code, 0, marks.stderr);
+    assert.deepEqual((JSON.parse(marks.stdout) as { marks: string[] }).marks.filter((m) => m.endsWith('warm-up')), [
+      'pairInto warm-up',
+      'getsockopt warm-up',
+      'eagain warm-up',
+    ]);
+  });
+
+  it('a path with no Node behind it is skipped with the reason', () => {
+    const r = ffiNode('/nonexistent/node');
+    assert.deepEqual(r, { why: '/nonexistent/node (--ffi-node) does not exist' });
+  });
+
+  it('a Node without node:ffi is skipped with the reason', function () {
+    // This suite's own Node (20) has none; on a Node with it there is nothing to check.
+    if (!('why' in ffiNode(process.execPath))) this.skip();
+    const r = ffiNode(process.execPath);
+    assert.ok('why' in r && r.why.includes('has no node:ffi'), JSON.stringify(r));
+  });
+});
+
 describe('90 bench run.ts options that make no run', () => {
   it('--check-host prints the host check and exits 0 (steady) or 3 (unsteady), not 1', function () {
     if (CC === undefined) this.skip(); // the check is C's loop
@@ -168,6 +330,18 @@ describe('90 bench run.ts options that make no run', () => {
     assert.ok(r.status === 0 || r.status === 3, `status ${r.status}: ${r.stderr}`);
     assert.match(r.stdout, /host check: C's one-cycle loop took \d+ ms \(\d+-\d+\), judged on 5 of 8 checks/);
     assert.match(r.stdout, r.status === 0 ? /host steady/ : /WARNING: /);
+  });
+});
+
+describe('90 bench/instructions.ts', () => {
+  it('without valgrind: a clear message, exit 0, no counts', () => {
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'bench', 'instructions.ts'), '--valgrind', '/nonexistent/valgrind'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^instruction counts skipped: no valgrind \(\/nonexistent\/valgrind: .*ENOENT.*\)\. Install it \(Debian: apt-get install valgrind\) or give --valgrind <path>\.\n$/);
   });
 });
 

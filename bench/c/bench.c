@@ -9,6 +9,11 @@
  *
  *   pingpong  stream; the client sends 64-byte messages one at a time and
  *             waits for each to come back whole; the server echoes. EOF ends.
+ *   echo      stream; the seeds' upper-case echo: the client sends the 64
+ *             bytes of ECHO_MSG (lowercase ASCII) one message at a time and
+ *             reads until it has 64 bytes back, which must be the message
+ *             upper-cased; the server answers every read (of at most 1024
+ *             bytes) with the same bytes upper-cased. EOF ends.
  *   bulk      stream; the client sends N bytes in 64 KiB chunks, then
  *             shuts down its write side; the server counts what it reads (into
  *             one reused buffer) and answers with the count, 8 bytes LE.
@@ -20,6 +25,12 @@
  *             unconnected AF_UNIX datagram socket as writable whatever the
  *             receiver's queue holds, so an event-loop sender could not wait
  *             for room (it would spin); a connected one can.
+ *   bulk-recv, dgram-recvfrom
+ *             bulk and dgram on the wire; what differs is how the other
+ *             implementations' servers receive: a call that returns fresh
+ *             bytes (Python's data = conn.recv(65536) and data, addr =
+ *             s.recvfrom(65536)) instead of one reused buffer. C's servers
+ *             for them are bulk's and dgram's, the reference.
  *
  * Warm-up: every run is a fresh process, so each client first does part of
  * the work untimed, on the same connection, so that a JIT has compiled the
@@ -33,6 +44,16 @@
  *   bench client <pingpong|bulk|dgram> <tcp|udp|unix> <port|path> <count>
  *       count: round trips, bytes, or datagrams; prints one JSON line:
  *       {"ops":..,"bytes":..,"seconds":..,"lost":..}
+ *   bench micro <count>
+ *       ns per iteration of one send of 64 bytes and one receive of up to
+ *       64, 1024 and 65536 bytes over an AF_UNIX socketpair, and of a
+ *       sendto and a recvfrom of up to 64 and 65536 bytes over UDP loopback:
+ *       {"recv64":..,"recv1024":..,"recv65536":..,"recvfrom64":..,
+ *       "recvfrom65536":..}
+ *   bench instructions <n1> <n2>
+ *       the loops whose user-space instructions bench/instructions.ts counts
+ *       under callgrind (see instructions() below); prints the marks:
+ *       {"marks":[..]}
  *   bench overhead <count>
  *       ns per call of getsockopt(SO_TYPE) and of a would-block recv, in a
  *       single-threaded process and again with one idle thread (see
@@ -45,6 +66,7 @@
  *       loop ran)
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -60,6 +82,12 @@
 
 #define MSG 64
 #define CHUNK 65536
+/* What a read of the echo server takes at most: the seeds' conn.recv(1024). */
+#define ECHO_READ 1024
+
+/* The echo workload's message; every implementation sends the same one. */
+static const char ECHO_MSG[] = "the quick brown fox jumps over the lazy dog: echo it back, loud!";
+_Static_assert(sizeof ECHO_MSG == MSG + 1, "the echo message has 64 bytes");
 
 static void die(const char *what) {
   perror(what);
@@ -200,6 +228,17 @@ static int server(const char *workload, const char *transport, const char *path)
   nodelay(c, transport);
   if (strcmp(workload, "pingpong") == 0) {
     while (read_exact(c, buf, MSG)) send_all(c, buf, MSG);
+  } else if (strcmp(workload, "echo") == 0) {
+    for (;;) {
+      ssize_t r = recv(c, buf, ECHO_READ, 0);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        die("recv");
+      }
+      if (r == 0) break;
+      for (ssize_t i = 0; i < r; i++) buf[i] = (char)toupper((unsigned char)buf[i]);
+      send_all(c, buf, (size_t)r);
+    }
   } else {
     uint64_t total = 0;
     for (;;) {
@@ -218,6 +257,32 @@ static int server(const char *workload, const char *transport, const char *path)
   close(c);
   close(fd);
   return 0;
+}
+
+/*
+ * One round trip of the echo client: sends the message, reads until 64
+ * bytes are back, and fails unless they are the message upper-cased.
+ */
+static void echo_once(int fd, const char *upper) {
+  char reply[ECHO_READ];
+  send_all(fd, ECHO_MSG, MSG);
+  size_t got = 0;
+  while (got < MSG) {
+    ssize_t r = recv(fd, reply + got, sizeof reply - got, 0);
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      die("recv");
+    }
+    if (r == 0) {
+      fprintf(stderr, "EOF before the whole reply\n");
+      exit(1);
+    }
+    got += (size_t)r;
+  }
+  if (got != MSG || memcmp(reply, upper, MSG) != 0) {
+    fprintf(stderr, "the reply is not the upper-cased message: %.*s\n", (int)got, reply);
+    exit(1);
+  }
 }
 
 static int client(const char *workload, const char *transport, const char *where, uint64_t count) {
@@ -258,7 +323,15 @@ static int client(const char *workload, const char *transport, const char *where
   } else {
     if (connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) die("connect");
     nodelay(fd, transport);
-    if (strcmp(workload, "pingpong") == 0) {
+    if (strcmp(workload, "echo") == 0) {
+      char upper[MSG];
+      for (int i = 0; i < MSG; i++) upper[i] = (char)toupper((unsigned char)ECHO_MSG[i]);
+      for (uint64_t i = 0; i < count / 10; i++) echo_once(fd, upper);
+      t0 = now();
+      for (uint64_t i = 0; i < count; i++) echo_once(fd, upper);
+      t1 = now();
+      bytes = count * MSG;
+    } else if (strcmp(workload, "pingpong") == 0) {
       uint64_t warm = count / 10;
       for (uint64_t i = 0; i < warm; i++) {
         send_all(fd, buf, MSG);
@@ -366,12 +439,193 @@ static int spin(uint64_t n) {
   return 0;
 }
 
+// ---- the same-process microbenchmark -------------------------------------------
+
+// Two UDP sockets on loopback: a sends to b, whose address is in *to.
+static void udp_pair(int *a, int *b, addr_t *to) {
+  *a = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  *b = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (*a < 0 || *b < 0) die("socket");
+  *to = make_addr("udp", "0");
+  if (bind(*b, (struct sockaddr *)&to->ss, to->len) < 0) die("bind");
+  if (getsockname(*b, (struct sockaddr *)&to->ss, &to->len) < 0) die("getsockname");
+}
+
+static char big[CHUNK];
+
+// ns per iteration of a send of 64 bytes and a recv of up to `size`.
+static double micro_recv(int a, int b, size_t size, uint64_t n) {
+  double t0 = now();
+  for (uint64_t i = 0; i < n; i++) {
+    if (send(a, ECHO_MSG, MSG, MSG_NOSIGNAL) != MSG) die("send");
+    if (recv(b, big, size, 0) != MSG) die("recv");
+  }
+  return (now() - t0) / (double)n * 1e9;
+}
+
+// ns per iteration of a sendto of 64 bytes and a recvfrom of up to `size`.
+static double micro_recvfrom(int a, int b, const addr_t *to, size_t size, uint64_t n) {
+  double t0 = now();
+  for (uint64_t i = 0; i < n; i++) {
+    if (sendto(a, ECHO_MSG, MSG, 0, (const struct sockaddr *)&to->ss, to->len) != MSG) die("sendto");
+    struct sockaddr_storage from;
+    socklen_t flen = sizeof from;
+    if (recvfrom(b, big, size, 0, (struct sockaddr *)&from, &flen) != MSG) die("recvfrom");
+  }
+  return (now() - t0) / (double)n * 1e9;
+}
+
+// The reference of run.ts's microbenchmark of recv(n) with 64 bytes arriving,
+// after a tenth of every loop untimed, as the other implementations run it.
+// Single-threaded, as CPython is.
+static int micro(uint64_t n) {
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
+  int ua, ub;
+  addr_t to;
+  udp_pair(&ua, &ub, &to);
+  static const size_t sizes[] = {64, 1024, 65536};
+  double recv_ns[3], recvfrom_ns[2];
+  for (int k = 0; k < 3; k++) micro_recv(sv[0], sv[1], sizes[k], n / 10);
+  for (int k = 0; k < 2; k++) micro_recvfrom(ua, ub, &to, k == 0 ? 64 : 65536, n / 10);
+  for (int k = 0; k < 3; k++) recv_ns[k] = micro_recv(sv[0], sv[1], sizes[k], n);
+  for (int k = 0; k < 2; k++) recvfrom_ns[k] = micro_recvfrom(ua, ub, &to, k == 0 ? 64 : 65536, n);
+  printf("{\"recv64\":%.3f,\"recv1024\":%.3f,\"recv65536\":%.3f,\"recvfrom64\":%.3f,\"recvfrom65536\":%.3f}\n",
+         recv_ns[0], recv_ns[1], recv_ns[2], recvfrom_ns[0], recvfrom_ns[1]);
+  return 0;
+}
+
+// ---- the loops of the instruction counts ---------------------------------------
+//
+// bench/instructions.ts runs each implementation under callgrind with
+// --dump-before=getppid: every getppid() call (a mark) writes the
+// instructions counted since the one before. Every loop first runs n1 / 2
+// times, all of them before any is counted (a JIT compiles what they share);
+// then each loop runs n1 / 2 times again as its own warm-up, then n1 and n2
+// times, three times over. The difference between an n2 and an n1 segment,
+// over n2 - n1, is the loop's instructions per iteration, with whatever a
+// segment costs once (the mark, entering the loop) taken out. Every
+// implementation runs the same loops with the same names and marks
+// "<loop> <iterations>" (where a loop costs thousands of instructions per
+// iteration, as bsdsock's and CPython's exceptions do, it may run a tenth
+// as many).
+
+#define REPEATS 3
+
+static int in_a, in_b, in_nb, in_ua, in_ub;
+static addr_t in_to;
+static char in_marks[8192];
+static size_t in_marks_len;
+
+static void mark(const char *loop, const char *what) {
+  (void)getppid();
+  in_marks_len += (size_t)snprintf(in_marks + in_marks_len, sizeof in_marks - in_marks_len, "%s\"%s %s\"",
+                                   in_marks_len == 0 ? "" : ",", loop, what);
+  if (in_marks_len >= sizeof in_marks) die("too many marks");
+}
+
+static void recv_n(int fd, size_t size) {
+  if (recv(fd, big, size, 0) != MSG) die("recv");
+}
+
+// sendall(64 bytes) + recv(1024): the echo's pair of calls. C has no strings
+// and no bytes objects, so the pairStr and pairInto loops are this loop too.
+static void step_pair(void) {
+  send_all(in_a, ECHO_MSG, MSG);
+  recv_n(in_b, ECHO_READ);
+}
+static void step_recv64(void) {
+  send_all(in_a, ECHO_MSG, MSG);
+  recv_n(in_b, 64);
+}
+static void step_recv65536(void) {
+  send_all(in_a, ECHO_MSG, MSG);
+  recv_n(in_b, 65536);
+}
+// sendall of 64 KiB + recv(65536) until all of it is back: bulk-recv's
+// receive, whose result in the other implementations is 64 KiB of fresh bytes.
+static void step_bulk(void) {
+  send_all(in_a, big, CHUNK);
+  for (size_t got = 0; got < CHUNK;) {
+    ssize_t r = recv(in_b, big, CHUNK, 0);
+    if (r <= 0) die("recv");
+    got += (size_t)r;
+  }
+}
+static void step_udp(void) {
+  if (sendto(in_ua, ECHO_MSG, MSG, 0, (const struct sockaddr *)&in_to.ss, in_to.len) != MSG) die("sendto");
+  struct sockaddr_storage from;
+  socklen_t flen = sizeof from;
+  if (recvfrom(in_ub, big, 65536, 0, (struct sockaddr *)&from, &flen) != MSG) die("recvfrom");
+}
+static void step_getsockopt(void) {
+  int v;
+  socklen_t l = sizeof v;
+  if (getsockopt(in_a, SOL_SOCKET, SO_TYPE, &v, &l) < 0 || v != SOCK_STREAM) die("getsockopt");
+}
+static void step_eagain(void) {
+  if (recv(in_nb, big, MSG, 0) != -1 || errno != EAGAIN) die("recv");
+}
+
+static void run_loop(const char *name, void (*step)(void), uint64_t n1, uint64_t n2) {
+  char n1s[24], n2s[24];
+  snprintf(n1s, sizeof n1s, "%llu", (unsigned long long)n1);
+  snprintf(n2s, sizeof n2s, "%llu", (unsigned long long)n2);
+  for (uint64_t i = 0; i < n1 / 2; i++) step();
+  mark(name, "warm-up");
+  for (int r = 0; r < REPEATS; r++) {
+    for (uint64_t i = 0; i < n1; i++) step();
+    mark(name, n1s);
+    for (uint64_t i = 0; i < n2; i++) step();
+    mark(name, n2s);
+  }
+}
+
+static int instructions(uint64_t n1, uint64_t n2) {
+  int sv[2], nv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, nv) < 0) die("socketpair");
+  in_a = sv[0];
+  in_b = sv[1];
+  in_nb = nv[0];
+  udp_pair(&in_ua, &in_ub, &in_to);
+  static void (*const steps[])(void) = {step_pair, step_recv64, step_recv65536, step_bulk, step_udp, step_getsockopt, step_eagain};
+  for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++)
+    for (uint64_t i = 0; i < n1 / 2; i++) steps[k]();
+  run_loop("pair", step_pair, n1, n2);
+  run_loop("pairStr", step_pair, n1, n2);
+  run_loop("pairInto", step_pair, n1, n2);
+  run_loop("recv64", step_recv64, n1, n2);
+  run_loop("recv65536", step_recv65536, n1, n2);
+  run_loop("bulk", step_bulk, n1, n2);
+  run_loop("udp", step_udp, n1, n2);
+  run_loop("getsockopt", step_getsockopt, n1, n2);
+  run_loop("eagain", step_eagain, n1, n2);
+  printf("{\"marks\":[%s]}\n", in_marks);
+  return 0;
+}
+
+// bulk-recv and dgram-recvfrom are bulk and dgram on the wire, and C's
+// servers for them are bulk's and dgram's (see the top of this file); any
+// other name is a mistake, not a bulk run.
+static const char *workload_of(const char *name) {
+  if (strcmp(name, "bulk-recv") == 0) return "bulk";
+  if (strcmp(name, "dgram-recvfrom") == 0) return "dgram";
+  if (strcmp(name, "pingpong") == 0 || strcmp(name, "echo") == 0 || strcmp(name, "bulk") == 0 || strcmp(name, "dgram") == 0)
+    return name;
+  fprintf(stderr, "unknown workload %s\n", name);
+  exit(2);
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "spin") == 0) return spin(strtoull(argv[2], NULL, 10));
   if (argc >= 3 && strcmp(argv[1], "overhead") == 0) return overhead(strtoull(argv[2], NULL, 10));
-  if (argc >= 4 && strcmp(argv[1], "server") == 0) return server(argv[2], argv[3], argc > 4 ? argv[4] : "");
+  if (argc >= 3 && strcmp(argv[1], "micro") == 0) return micro(strtoull(argv[2], NULL, 10));
+  if (argc >= 4 && strcmp(argv[1], "instructions") == 0)
+    return instructions(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
+  if (argc >= 4 && strcmp(argv[1], "server") == 0) return server(workload_of(argv[2]), argv[3], argc > 4 ? argv[4] : "");
   if (argc >= 6 && strcmp(argv[1], "client") == 0)
-    return client(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
+    return client(workload_of(argv[2]), argv[3], argv[4], strtoull(argv[5], NULL, 10));
   fprintf(stderr, "usage: see the comment at the top of bench/c/bench.c\n");
   return 2;
 }

@@ -9,6 +9,10 @@
 // pays: libuv's wait, the callback into JavaScript, the syscalls. bench/run.ts
 // compares it with Node's net and dgram to tell a target that the async
 // methods miss from one that no Node code could meet.
+//
+// The echo workload's floor upper-cases the bytes in place, with no string.
+// bulk-recv and dgram-recvfrom are declined: their point is a call that
+// returns fresh bytes, and the floor's reused buffer is its bulk and dgram.
 
 import { constants } from 'node:os';
 
@@ -34,7 +38,24 @@ import { decodeAddrOut, toSockaddr } from '../../dist/address';
 import { native } from '../../dist/binding';
 import { END, getsockoptInt, recv, recvfrom, send, sendto } from '../../dist/fast';
 import { askCount } from './bsdsock-datagrams';
-import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
+import {
+  CHUNK as CHUNK_SIZE,
+  ECHO_MSG,
+  ECHO_READ as ECHO_READ_SIZE,
+  MSG as MSG_SIZE,
+  getU64,
+  instructionLoops,
+  now,
+  parseArgs,
+  putU64,
+  ready,
+  report,
+  reportDatagrams,
+  reportOverhead,
+  unsupported,
+  warmBytes,
+  warmDatagrams,
+} from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family: number = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -44,6 +65,7 @@ const ENOBUFS = -constants.errno.ENOBUFS;
 // each (see common.ts).
 const MSG = MSG_SIZE;
 const CHUNK = CHUNK_SIZE;
+const ECHO_READ = ECHO_READ_SIZE;
 
 function fail(what: string, r: number): never {
   throw new Error(`${what}: errno ${-r}`);
@@ -91,7 +113,23 @@ function server(): void {
     c.close();
     s.close();
   };
-  if (args.workload === 'pingpong') {
+  if (args.workload === 'echo') {
+    stop = watch(c, native.UV_READABLE, () => {
+      for (;;) {
+        const n = recv(fd, buf, 0, ECHO_READ, MSG_DONTWAIT);
+        if (n === EAGAIN) return;
+        if (n < 0) fail('recv', n);
+        if (n === 0) return finish(null);
+        for (let i = 0; i < n; i++) {
+          const b = buf[i]!;
+          if (b >= 0x61 && b <= 0x7a) buf[i] = b - 0x20;
+        }
+        const sent = send(fd, buf, 0, n, MSG_DONTWAIT);
+        if (sent < 0) fail('send', sent);
+        if (sent < n) c.sendall(buf.subarray(sent, n));
+      }
+    });
+  } else if (args.workload === 'pingpong') {
     let got = 0;
     stop = watch(c, native.UV_READABLE, () => {
       for (;;) {
@@ -135,6 +173,39 @@ function client(): void {
   const fd = s.fileno();
   const count = args.count;
   const buf = Buffer.alloc(CHUNK, 'D');
+  if (args.workload === 'echo') {
+    // Sends the message, reads until 64 bytes are back, checks they are the message upper-cased.
+    const msg = Buffer.from(ECHO_MSG);
+    const expected = Buffer.from(ECHO_MSG.toUpperCase());
+    const warm = Math.floor(count / 10);
+    let done = 0;
+    let got = 0;
+    let t0 = now();
+    const stop = watch(s, native.UV_READABLE, () => {
+      for (;;) {
+        const n = recv(fd, buf, got, ECHO_READ - got, MSG_DONTWAIT);
+        if (n === EAGAIN) return;
+        if (n <= 0) fail('recv', n);
+        got += n;
+        if (got < MSG) continue;
+        if (got !== MSG || buf.compare(expected, 0, MSG, 0, MSG) !== 0) {
+          throw new Error(`the reply is not the upper-cased message: ${JSON.stringify(buf.toString('latin1', 0, got))}`);
+        }
+        got = 0;
+        done++;
+        if (done === warm) t0 = now();
+        if (done === warm + count) {
+          const t1 = now();
+          stop();
+          s.close();
+          return report(count, count * MSG, t1 - t0);
+        }
+        sendMsg(s, msg);
+      }
+    });
+    sendMsg(s, msg);
+    return;
+  }
   if (args.workload === 'pingpong') {
     const warm = Math.floor(count / 10);
     let done = 0;
@@ -278,6 +349,51 @@ function overhead(): void {
   b.close();
 }
 
+/**
+ * The loops of bench/instructions.ts that the raw calls can make: a send
+ * and a recv into one buffer, getsockopt(SO_TYPE), and a would-block recv
+ * (its -EAGAIN is a return value, not an exception).
+ */
+function instructions(): void {
+  const [a, b] = socketpair();
+  const [na, nb] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+  const afd = a.fileno();
+  const bfd = b.fileno();
+  const nbfd = nb.fileno();
+  const msg = Buffer.from(ECHO_MSG);
+  const buf = Buffer.alloc(CHUNK);
+  instructionLoops(args.count, args.count2, [
+    [
+      'pairInto',
+      (n) => {
+        for (let i = 0; i < n; i++) {
+          if (send(afd, msg, 0, MSG, 0) !== MSG) fail('send', -1);
+          if (recv(bfd, buf, 0, ECHO_READ, 0) !== MSG) fail('recv', -1);
+        }
+      },
+    ],
+    [
+      'getsockopt',
+      (n) => {
+        for (let i = 0; i < n; i++) if (getsockoptInt(afd, SOL_SOCKET, SO_TYPE) < 0) fail('getsockopt', -1);
+      },
+    ],
+    [
+      'eagain',
+      (n) => {
+        for (let i = 0; i < n; i++) if (recv(nbfd, buf, 0, MSG, 0) !== EAGAIN) fail('recv', -1);
+      },
+    ],
+  ]);
+  for (const s of [a, b, na, nb]) s.close();
+}
+
 if (args.role === 'overhead') overhead();
-else if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();
+else if (args.role === 'instructions') instructions();
+else if (args.role === 'micro') {
+  process.stderr.write('the floor has no micro mode\n');
+  process.exit(2);
+} else if (args.workload === 'bulk-recv' || args.workload === 'dgram-recvfrom') {
+  unsupported('the floor receives into one buffer: its bulk and dgram runs are the floor of these');
+} else if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();
 else (args.role === 'server' ? server : client)();

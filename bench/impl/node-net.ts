@@ -1,11 +1,30 @@
 // Node's own modules, as a Node programmer writes them: net for streams
 // (with noDelay, since Nagle would dominate a ping-pong), dgram for UDP.
 // Node has no AF_UNIX datagram sockets.
+//
+// Node hands every 'data' and 'message' event a Buffer of its own, so its
+// bulk and dgram servers already receive as the Python-shaped bulk-recv and
+// dgram-recvfrom ones do: those run the same code here.
 
 import dgram = require('node:dgram');
 import net = require('node:net');
 
-import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, unsupported, warmBytes, warmDatagrams } from './common';
+import {
+  CHUNK as CHUNK_SIZE,
+  ECHO_MSG,
+  MSG as MSG_SIZE,
+  getU64,
+  isDatagram,
+  now,
+  parseArgs,
+  putU64,
+  ready,
+  report,
+  reportDatagrams,
+  unsupported,
+  warmBytes,
+  warmDatagrams,
+} from './common';
 
 const args = parseArgs(process.argv.slice(2));
 // The callbacks read these copies, not the imports, which cost a getter call
@@ -16,7 +35,11 @@ const CHUNK = CHUNK_SIZE;
 function streamServer(): void {
   const srv = net.createServer({ noDelay: true }, (c) => {
     srv.close();
-    if (args.workload === 'pingpong') {
+    if (args.workload === 'echo') {
+      // The seeds' upper-case echo, as a Node programmer writes it.
+      c.on('data', (d: Buffer) => c.write(d.toString().toUpperCase()));
+      c.on('end', () => c.end());
+    } else if (args.workload === 'pingpong') {
       // Echo every complete 64-byte message; keep a partial one for later.
       let pending: Buffer = Buffer.alloc(0);
       c.on('data', (d: Buffer) => {
@@ -46,7 +69,32 @@ function streamClient(): void {
     args.transport === 'unix' ? net.connect(args.where) : net.connect({ port: Number(args.where), host: '127.0.0.1', noDelay: true });
   const count = args.count;
   c.on('connect', () => {
-    if (args.workload === 'pingpong') {
+    if (args.workload === 'echo') {
+      // Sends the message, gathers the reply until it has 64 bytes, checks it.
+      const msg = ECHO_MSG;
+      const expected = msg.toUpperCase();
+      const warm = Math.floor(count / 10);
+      let done = 0;
+      let reply = '';
+      let t0 = 0;
+      c.setEncoding('utf8');
+      c.on('data', (d: string) => {
+        reply += d;
+        if (reply.length < MSG) return;
+        if (reply !== expected) throw new Error(`the reply is not the upper-cased message: ${JSON.stringify(reply)}`);
+        reply = '';
+        done++;
+        if (done === warm) t0 = now();
+        if (done === warm + count) {
+          report(count, count * MSG, now() - t0);
+          c.end();
+          return;
+        }
+        c.write(msg);
+      });
+      if (warm === 0) t0 = now();
+      c.write(msg);
+    } else if (args.workload === 'pingpong') {
       const msg = Buffer.alloc(MSG, 'D');
       const warm = Math.floor(count / 10);
       let done = 0;
@@ -150,6 +198,10 @@ function dgramClient(): void {
   s.bind(0, '127.0.0.1', pump);
 }
 
-if (args.workload === 'dgram' && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
-if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();
+if (args.role !== 'server' && args.role !== 'client') {
+  process.stderr.write(`node-net has no ${args.role} mode\n`);
+  process.exit(2);
+}
+if (isDatagram(args.workload) && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
+if (isDatagram(args.workload)) (args.role === 'server' ? dgramServer : dgramClient)();
 else (args.role === 'server' ? streamServer : streamClient)();
