@@ -356,7 +356,7 @@ function overhead(): void {
  */
 function instructions(): void {
   const [a, b] = socketpair();
-  const [na, nb] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK);
+  const [na, nb] = socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK!);
   const afd = a.fileno();
   const bfd = b.fileno();
   const nbfd = nb.fileno();
