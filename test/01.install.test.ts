@@ -31,8 +31,13 @@ describe('01 install', () => {
       assert.equal(native.socket, exports.socket);
     });
 
-    it('is the local build in this suite (the prebuild with PREBUILDS_ONLY set)', () => {
-      if (process.env.PREBUILDS_ONLY) {
+    it('is the local build in this suite (the prebuild with PREBUILDS_ONLY set, the sanitized build under test:sanitize)', () => {
+      const searched = process.env.BSDSOCK_PREBUILD;
+      if (searched !== undefined) {
+        // scripts/sanitize.js points the loader at its own build directory.
+        assert.equal(addon.path, path.join(searched, 'build', 'Release', 'bsdsock.node'));
+        assert.equal(addon.prebuilt, false);
+      } else if (process.env.PREBUILDS_ONLY) {
         assert.equal(addon.path, path.join(ROOT, 'prebuilds', host, prebuildName));
         assert.equal(addon.prebuilt, true);
       } else {
@@ -70,6 +75,8 @@ describe('01 install', () => {
       const script = `try { console.log(JSON.stringify(require(${JSON.stringify(dir)}).addon)) } catch (e) { console.log(JSON.stringify(e.message)) }`;
       const childEnv = { ...process.env, ...env };
       if (!('PREBUILDS_ONLY' in env)) delete childEnv.PREBUILDS_ONLY;
+      // The copy's own directories are what is tested (test:sanitize sets this).
+      delete childEnv.BSDSOCK_PREBUILD;
       const { code, stdout, stderr } = await start(process.execPath, ['-e', script], 'pipe', childEnv).exit();
       assert.equal(stderr, '');
       assert.equal(code, 0);

@@ -12,11 +12,13 @@
 import assert = require('node:assert/strict');
 
 import { format, runFuzz, type FuzzSummary } from '../fuzz/run';
+import { UNDER_ASAN } from './helpers';
 
 const SEED = 20250611;
 
 describe('42 fuzz', function () {
-  this.timeout(240_000);
+  // Under ASan (npm run test:sanitize) every call runs several times slower.
+  this.timeout(UNDER_ASAN ? 1_200_000 : 240_000);
 
   it('20,000 seeded random calls find no crash, hang, non-Error, uncoded error, UNKNOWN code or fd leak', async () => {
     const s = await runFuzz({ calls: 20_000, seed: SEED });
