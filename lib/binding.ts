@@ -28,8 +28,10 @@ export interface GaiFailure {
 export type RawAddress =
   | [host: string, port: number]
   | [host: string, port: number, flowinfo: number, scopeId: number]
-  | Buffer
-  | null;
+  | [pid: number, groups: number] // AF_NETLINK; AF_VSOCK's [cid, port]
+  | [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer] // AF_PACKET
+  | Buffer // AF_UNIX: the path's bytes
+  | null; // any other family
 
 /**
  * One uv_poll_t on the env's own loop (native/poller.cc). Reports readiness
@@ -153,6 +155,11 @@ export interface Native {
   ): Buffer | number;
   sockaddrSpecial(family: number, broadcast: boolean, port: number): Buffer | number;
   sockaddrUnix(path: Bytes): Buffer | number;
+  // native/families.cc: -EAFNOSUPPORT where the platform lacks the family
+  sockaddrNetlink(pid: number, groups: number): Buffer | number;
+  /** -EINVAL for more than 8 bytes of `addr`. */
+  sockaddrPacket(ifindex: number, proto: number, pkttype: number, hatype: number, addr: Bytes): Buffer | number;
+  sockaddrVsock(cid: number, port: number): Buffer | number;
   decodeSockaddr(sockaddr: Bytes, length: number): RawAddress;
   sockaddrFamily(sockaddr: Bytes, length: number): number;
   getaddrinfo(

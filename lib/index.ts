@@ -15,6 +15,10 @@ export {
   type SenderOf,
   type UnixAddress,
   type UnixSocketAddress,
+  type NetlinkAddress,
+  type PacketAddress,
+  type PacketSocketAddress,
+  type VsockAddress,
 } from './family';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';

@@ -27,6 +27,7 @@ import {
   addrOutFamily,
   decodeAddrOut,
   errorWhere,
+  formatAddress,
   toSockaddr,
   type Address,
   type SocketAddress,
@@ -97,12 +98,6 @@ export function setdefaulttimeout(timeout: number | null): void {
 }
 
 // ---- finalization -----------------------------------------------------------
-
-function formatAddress(address: SocketAddress): string {
-  if (typeof address === 'string') return `'${address}'`;
-  if (Buffer.isBuffer(address)) return inspect(address);
-  return `[${address.map((x) => (typeof x === 'string' ? `'${x}'` : String(x))).join(', ')}]`;
-}
 
 function nameOf(h: Handle, call: 'getsockname' | 'getpeername'): string {
   if (native[call](h.fd, addrOut) < 0) return '';
@@ -329,7 +324,7 @@ export class Socket<F extends number = number, T extends number = number> {
   }
 
   #sendtoWait(r: number, fd: number, view: ArrayBufferView, len: number, flags: number, sockaddr: Uint8Array, to: unknown): number {
-    return this.#retry(r, 'sendto', POLLOUT, () => fast.sendto(fd, view, 0, len, flags, sockaddr), errorWhere(to));
+    return this.#retry(r, 'sendto', POLLOUT, () => fast.sendto(fd, view, 0, len, flags, sockaddr), errorWhere(to, this.#h.family));
   }
 
   // ---- lifecycle ------------------------------------------------------------
@@ -366,7 +361,7 @@ export class Socket<F extends number = number, T extends number = number> {
   bind(address: Address): void {
     const h = this.#h;
     const r = native.bind(h.fd, toSockaddr(h.family, address, 'bind', true));
-    if (r < 0) raise(r, 'bind', errorWhere(address));
+    if (r < 0) raise(r, 'bind', errorWhere(address, h.family));
   }
 
   /**
@@ -407,8 +402,8 @@ export class Socket<F extends number = number, T extends number = number> {
   connect(address: AddressOf<F>): void;
   connect(address: Address): void {
     const err = this.#connect(address);
-    if (err === -1) throw new SocketTimeoutError('connect', errorWhere(address));
-    if (err !== 0) throw errnoError(err, 'connect', errorWhere(address));
+    if (err === -1) throw new SocketTimeoutError('connect', errorWhere(address, this.#h.family));
+    if (err !== 0) throw errnoError(err, 'connect', errorWhere(address, this.#h.family));
   }
 
   /**
@@ -843,7 +838,7 @@ export class Socket<F extends number = number, T extends number = number> {
 
   #sendmsgWait(r: number, views: ArrayBufferView[], cmsgs: Array<number | Buffer>, flags: number, to: Buffer | null, address: unknown): number {
     const fd = this.#h.fd;
-    return this.#retry(r, 'sendmsg', POLLOUT, () => fast.sendmsg(fd, views, cmsgs, flags, to), to === null ? undefined : errorWhere(address));
+    return this.#retry(r, 'sendmsg', POLLOUT, () => fast.sendmsg(fd, views, cmsgs, flags, to), to === null ? undefined : errorWhere(address, this.#h.family));
   }
 
   /**
@@ -1096,7 +1091,7 @@ export class Socket<F extends number = number, T extends number = number> {
     if (r === 0) return;
     // Only EINPROGRESS means "connecting": anything else failed, EAGAIN
     // included (an AF_UNIX listener's full backlog), as with Node's net.
-    if (r !== -EINPROGRESS) raise(r, 'connect', errorWhere(address));
+    if (r !== -EINPROGRESS) raise(r, 'connect', errorWhere(address, h.family));
     // Done when SO_ERROR holds an error (failed) or the socket has a peer
     // (connected); neither yet means the handshake goes on: wait again.
     const outcome = (): number => {
@@ -1106,7 +1101,7 @@ export class Socket<F extends number = number, T extends number = number> {
       if (err !== 0) return -err;
       return native.getpeername(h.fd, addrOut) === 0 ? 0 : -EAGAIN;
     };
-    await this.#aio().run(this, WRITE, 'connect', outcome, noValue, options, errorWhere(address));
+    await this.#aio().run(this, WRITE, 'connect', outcome, noValue, options, errorWhere(address, h.family));
   }
 
   /** {@link Socket.recv} without blocking the event loop. Resolves with the data; empty at EOF. */
@@ -1291,13 +1286,13 @@ export class Socket<F extends number = number, T extends number = number> {
       const len = v.byteLength(view);
       const f = flags | MSG_DONTWAIT;
       if (sockaddr !== null) {
-        return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
+        return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to, family));
       }
       // A name: the call keeps its place among the writes while it resolves.
       const ready = toSockaddrAsync(family, to, 'sendto', options).then(
         (resolved) => () => fast.sendto(h.fd, view, 0, len, f, resolved),
       );
-      return this.#aio().runWhen(this, WRITE, 'sendto', ready, options, errorWhere(to));
+      return this.#aio().runWhen(this, WRITE, 'sendto', ready, options, errorWhere(to, family));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -1343,10 +1338,10 @@ export class Socket<F extends number = number, T extends number = number> {
       if (address === null) return this.#aio().run(this, WRITE, 'sendmsg', attempt(null), identity, options);
       const sockaddr = toSockaddr(h.family, address, 'sendmsg', false);
       if (sockaddr !== null) {
-        return this.#aio().run(this, WRITE, 'sendmsg', attempt(sockaddr), identity, options, errorWhere(address));
+        return this.#aio().run(this, WRITE, 'sendmsg', attempt(sockaddr), identity, options, errorWhere(address, h.family));
       }
       const ready = toSockaddrAsync(h.family, address, 'sendmsg', options).then(attempt);
-      return this.#aio().runWhen(this, WRITE, 'sendmsg', ready, options, errorWhere(address));
+      return this.#aio().runWhen(this, WRITE, 'sendmsg', ready, options, errorWhere(address, h.family));
     } catch (err) {
       return Promise.reject(err);
     }
