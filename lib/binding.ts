@@ -190,6 +190,10 @@ export interface Native {
     callback: (result: [host: string, service: string] | GaiFailure) => void,
   ): void;
   gethostname(): string | number;
+  /** sethostname(2): 0 or -errno. */
+  sethostname(name: Bytes): number;
+  /** Whether the addon was built with IPv6 (CPython's has_ipv6). */
+  readonly HAS_IPV6: boolean;
   /** [name, aliases, addresses], or the h_errno value (> 0). */
   gethostbyname(name: string, family: number): [string, string[], string[]] | number;
   gethostbyaddr(packed: Bytes, family: number): [string, string[], string[]] | number;

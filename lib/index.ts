@@ -20,6 +20,7 @@ export {
   type PacketSocketAddress,
   type VsockAddress,
 } from './family';
+export { close, dup } from './fd';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';
 export {
@@ -28,6 +29,7 @@ export {
   getnameinfo,
   getnameinfoAsync,
   gethostname,
+  sethostname,
   gethostbyname,
   gethostbynameEx,
   gethostbyaddr,
@@ -54,6 +56,7 @@ export {
   createConnectionAsync,
   createServer,
   hasDualstackIpv6,
+  hasIpv6,
   type CreateConnectionOptions,
   type CreateConnectionAsyncOptions,
   type CreateServerOptions,

@@ -171,6 +171,10 @@ int getnameinfo(const sockaddr* addr, socklen_t len, int flags, std::string* hos
                 std::string* service, int* sys_errno);
 // gethostname(2). Returns 0 or -errno.
 int gethostname(std::string* name);
+// sethostname(2) to the `len` bytes of `name` (no NUL needed). Returns 0 or
+// -errno: EPERM without CAP_SYS_ADMIN (checked first on Linux), EINVAL for
+// more than 64 bytes.
+int sethostname(const void* name, size_t len);
 
 // A struct hostent, copied out.
 struct HostEntry {

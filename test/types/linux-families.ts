@@ -17,7 +17,11 @@ import {
   Socket,
   VMADDR_CID_ANY,
   VMADDR_PORT_ANY,
+  close,
+  dup,
   hasFamily,
+  hasIpv6,
+  sethostname,
   socket,
   type Address,
   type AddressOf,
@@ -116,4 +120,16 @@ export function unknown(fd: number): void {
   const a: Address = [3, 1234];
   void a;
   if (AF_PACKET !== undefined && hasFamily(s, AF_PACKET)) exactly<PacketSocketAddress>()(s.getsockname());
+}
+
+export function moduleFunctions(): void {
+  exactly<boolean>()(hasIpv6);
+  exactly<number>()(dup(0));
+  close(dup(0));
+  sethostname('name');
+  sethostname(Buffer.from('name'));
+  // @ts-expect-error: a name, not a number
+  sethostname(1);
+  // @ts-expect-error: an fd, not a socket
+  close(socket());
 }
