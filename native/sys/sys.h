@@ -73,7 +73,8 @@ ssize_t sendto(int fd, const void* buf, size_t len, int flags,
 // sendmsg(2) with MSG_NOSIGNAL.
 ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 // recvmsg(2) with MSG_CMSG_CLOEXEC where the platform has it, so that fds
-// received with SCM_RIGHTS are close-on-exec like every fd bsdsock makes.
+// received with SCM_RIGHTS are close-on-exec like every fd bsdsock makes
+// (without it where the family refuses it with EINVAL: AF_PACKET).
 // msg_namelen and msg_controllen are in/out, and reset before an EINTR retry.
 ssize_t recvmsg(int fd, msghdr* msg, int flags);
 
