@@ -42,6 +42,7 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
+  AF_VSOCK,
   MSG_DONTWAIT,
   POLLIN,
   POLLOUT,
@@ -63,6 +64,7 @@ import { SocketFile, type FileData, type MakefileOptions } from './makefile';
 import { E, SocketTimeoutError, errnoError, raise, type ErrorAddress } from './errors';
 import * as v from './validate';
 import * as msg from './message';
+import { getVsockOption, setVsockOption } from './vsock';
 import type { AncillaryData, DataList, RecvmsgIntoResult, RecvmsgResult } from './message';
 
 const { EAGAIN, EBADF, EINPROGRESS, EISCONN, ESPIPE } = E;
@@ -526,7 +528,9 @@ export class Socket<F extends number = number, T extends number = number> {
    * (The types know a `buflen` of 0 only as the literal 0: a variable
    * holding 0 is typed Buffer, and reads a number, as in Python.) The
    * structs of common options have helpers: {@link getPeerCred},
-   * {@link getTcpInfo}, {@link unpackLinger}, {@link unpackTimeval}.
+   * {@link getTcpInfo}, {@link unpackLinger}, {@link unpackTimeval}. On an
+   * AF_VSOCK socket a number is read as an unsigned 64-bit integer instead,
+   * as CPython does: its options (SO_VM_SOCKETS_BUFFER_SIZE...) are u64s.
    */
   getsockopt(level: number, optname: number, buflen?: 0): number;
   getsockopt(level: number, optname: number, buflen: number): Buffer;
@@ -536,6 +540,7 @@ export class Socket<F extends number = number, T extends number = number> {
     v.size(buflen, 'buflen', 1024);
     const fd = this.#h.fd;
     if (buflen === 0) {
+      if (this.#h.family === AF_VSOCK) return getVsockOption(fd, level, optname);
       const r = fast.getsockoptInt(fd, level, optname);
       if (r < 0) raise(r, 'getsockopt');
       return fast.optionValue();
@@ -550,7 +555,9 @@ export class Socket<F extends number = number, T extends number = number> {
    * must fit one), a boolean as 1 or 0, an ArrayBufferView as its raw bytes
    * (a `struct linger`, an `ip_mreq`, ...). `null` with `optlen` passes a NULL
    * option value of that length, as Python's `setsockopt(level, name, None,
-   * optlen)`.
+   * optlen)`. On an AF_VSOCK socket a number or boolean is passed as an
+   * unsigned 64-bit integer instead, as CPython does (any integer from 0 to
+   * 2**53 - 1).
    */
   setsockopt(level: number, optname: number, value: number | boolean | ArrayBufferView): void;
   setsockopt(level: number, optname: number, value: null, optlen: number): void;
@@ -562,7 +569,9 @@ export class Socket<F extends number = number, T extends number = number> {
     }
     const fd = this.#h.fd;
     let r: number;
-    if (typeof value === 'number') {
+    if ((typeof value === 'number' || typeof value === 'boolean') && this.#h.family === AF_VSOCK) {
+      r = setVsockOption(fd, level, optname, value);
+    } else if (typeof value === 'number') {
       r = native.setsockoptInt(fd, level, optname, v.int32(value, 'value'));
     } else if (typeof value === 'boolean') {
       r = native.setsockoptInt(fd, level, optname, value ? 1 : 0);
