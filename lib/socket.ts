@@ -355,6 +355,10 @@ export class Socket<F extends number = number, T extends number = number> {
    * Binds the socket to `address`: bind(2). Host names are resolved with a
    * blocking getaddrinfo(3); `''` is INADDR_ANY (or `::`), `'<broadcast>'`
    * INADDR_BROADCAST. For AF_UNIX, `''` autobinds to an abstract name (Linux).
+   * AF_NETLINK takes `[pid, groups]` (`[0, 0]`: the kernel picks the port
+   * id), AF_PACKET `[ifname, proto, pkttype?, hatype?, addr?]` (an unknown
+   * interface is ENODEV), AF_VSOCK `[cid, port]`; any other family its raw
+   * struct sockaddr bytes.
    *
    * EADDRINUSE (98 on Linux) when the address is taken, EADDRNOTAVAIL for an
    * address that is not local, EINVAL when the socket is already bound.

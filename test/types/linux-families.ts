@@ -10,12 +10,16 @@ import {
   AF_PACKET,
   AF_ROUTE,
   AF_VSOCK,
+  CAN_BCM_TX_SETUP,
   NETLINK_ROUTE,
+  PACKET_OUTGOING,
+  SO_VM_SOCKETS_CONNECT_TIMEOUT,
   SOCK_DGRAM,
   SOCK_RAW,
   SOCK_STREAM,
   Socket,
   VMADDR_CID_ANY,
+  VMADDR_CID_LOCAL,
   VMADDR_PORT_ANY,
   close,
   dup,
@@ -132,4 +136,12 @@ export function moduleFunctions(): void {
   sethostname(1);
   // @ts-expect-error: an fd, not a socket
   close(socket());
+}
+
+export function constants(): void {
+  // Linux's, from its headers: undefined elsewhere.
+  exactly<number | undefined>()(VMADDR_CID_LOCAL);
+  exactly<number | undefined>()(CAN_BCM_TX_SETUP);
+  exactly<number | undefined>()(SO_VM_SOCKETS_CONNECT_TIMEOUT);
+  exactly<number | undefined>()(PACKET_OUTGOING);
 }
