@@ -30,12 +30,16 @@ export function isLinuxFamily(family: number): boolean {
   return family === AF_NETLINK || family === AF_PACKET || family === AF_VSOCK;
 }
 
-/** The address as the message of an error shows it: `[1234, 0]`, `['lo', 3]`. */
+/**
+ * An address array as an error message or util.inspect shows it: `[1234,
+ * 0]`, `['lo', 3, 0, 772, <Buffer 00 00 00 00 00 00>]` (strings quoted and
+ * escaped as util.inspect does).
+ */
 export function showAddress(address: readonly unknown[]): string {
   const parts: string[] = [];
   for (let i = 0; i < address.length; i++) {
     const x = address[i];
-    parts.push(typeof x === 'string' ? `'${x}'` : typeof x === 'number' ? String(x) : v.show(x));
+    parts.push(typeof x === 'number' ? String(x) : v.show(x));
   }
   return `[${parts.join(', ')}]`;
 }
