@@ -36,9 +36,16 @@ function freePort(): number {
   }
 }
 
-/** This machine's CID (IOCTL_VM_SOCKETS_GET_LOCAL_CID on /dev/vsock, through CPython), or null without /dev/vsock. */
+/**
+ * This machine's CID (IOCTL_VM_SOCKETS_GET_LOCAL_CID on /dev/vsock, through
+ * CPython), or null without a /dev/vsock this process may open.
+ */
 async function localCid(): Promise<number | null> {
-  if (!fs.existsSync('/dev/vsock')) return null;
+  try {
+    fs.accessSync('/dev/vsock', fs.constants.R_OK);
+  } catch {
+    return null;
+  }
   const r = await python(
     "import array, fcntl, socket\nwith open('/dev/vsock', 'rb') as f:\n    a = array.array('I', [0])\n    fcntl.ioctl(f, socket.IOCTL_VM_SOCKETS_GET_LOCAL_CID, a)\nprint(a[0])",
   ).exit();
@@ -103,7 +110,7 @@ describe('27 AF_VSOCK: [cid, port]', function () {
   it("bound to this machine's own CID: getsockname() as CPython's", async function () {
     const cid = await localCid();
     if (cid === null) {
-      this.test!.title += ' (skipped: no /dev/vsock to ask for the local CID)';
+      this.test!.title += ' (skipped: no /dev/vsock this process may open, to ask for the local CID)';
       this.skip();
     }
     const port = freePort();
@@ -116,11 +123,9 @@ describe('27 AF_VSOCK: [cid, port]', function () {
   });
 
   it('what this kernel refuses, as CPython does, each error in its exact shape; what it allows, as CPython allows it', async function () {
+    // Connecting to the own CID needs it from /dev/vsock; the rest does not.
     const cid = await localCid();
-    if (cid === null) {
-      this.test!.title += ' (skipped: no /dev/vsock to ask for the local CID)';
-      this.skip();
-    }
+    if (cid === null) this.test!.title += ' (without connecting to the own CID: no /dev/vsock this process may open)';
     const [p1, p2, p3] = [freePort(), freePort() + 1, freePort() + 2];
     // CPython's outcomes of the same steps, in its own process.
     const r = await python(
@@ -137,7 +142,8 @@ l = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
 out['listen'] = step(lambda: (l.bind((socket.VMADDR_CID_ANY, ${p1})), l.listen()))
 c = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
 c.settimeout(5)
-out['connectOwnCid'] = step(lambda: c.connect((${cid}, ${p1})))
+if ${cid === null ? 'False' : 'True'}:
+    out['connectOwnCid'] = step(lambda: c.connect((${cid}, ${p1})))
 out['bindTwice'] = step(lambda: l.bind((socket.VMADDR_CID_ANY, ${p2})))
 out['bindInUse'] = step(lambda: socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM).bind((socket.VMADDR_CID_ANY, ${p1})))
 local = socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)
@@ -157,7 +163,7 @@ print(json.dumps(out))`,
     });
     const c = track(socket(AF_VSOCK, SOCK_STREAM));
     c.settimeout(5);
-    ours.connectOwnCid = outcome(() => c.connect([cid, p1]));
+    if (cid !== null) ours.connectOwnCid = outcome(() => c.connect([cid, p1]));
     ours.bindTwice = outcome(() => l.bind([VMADDR_CID_ANY, p2]));
     ours.bindInUse = outcome(() => track(socket(AF_VSOCK, SOCK_STREAM)).bind([VMADDR_CID_ANY, p1]));
     const local = track(socket(AF_VSOCK, SOCK_STREAM));
@@ -187,19 +193,18 @@ print(json.dumps(out))`,
         return true;
       });
     };
-    const c2 = track(socket(AF_VSOCK, SOCK_STREAM));
-    c2.settimeout(5);
-    check(() => c2.connect([cid, p1]), shape('connect to the own CID', ours.connectOwnCid, 'connect', `[${cid}, ${p1}]`));
-    if (ours.connectOwnCid !== null) {
+    if (cid !== null && ours.connectOwnCid !== null) {
+      const c2 = track(socket(AF_VSOCK, SOCK_STREAM));
+      c2.settimeout(5);
+      check(() => c2.connect([cid, p1]), shape('connect to the own CID', ours.connectOwnCid!, 'connect', `[${cid}, ${p1}]`));
       assert.equal(c2.connectEx([cid, p1]), ours.connectOwnCid);
-      await assert.rejects(track(socket(AF_VSOCK, SOCK_STREAM)).connectAsync([cid, p1]), { code: errorcode[ours.connectOwnCid], syscall: 'connect' });
-    } else {
-      // A loopback transport: the connection is made, and accept's address
-      // is the client's name.
+      await assert.rejects(track(socket(AF_VSOCK, SOCK_STREAM)).connectAsync([cid, p1]), { code: errorcode[ours.connectOwnCid!], syscall: 'connect' });
+    } else if (cid !== null) {
+      // A loopback transport took it: accept's address is the client's name.
       const [conn, peer] = l.accept();
       track(conn);
-      assert.deepEqual(peer, c2.getsockname());
-      assert.deepEqual(conn.getsockname()[1], p1);
+      assert.deepEqual(peer, c.getsockname());
+      assert.equal(conn.getsockname()[1], p1);
     }
     check(() => track(socket(AF_VSOCK, SOCK_STREAM)).bind([VMADDR_CID_LOCAL, p2]), shape('bind to VMADDR_CID_LOCAL', ours.bindLocal, 'bind', `[${VMADDR_CID_LOCAL}, ${p2}]`));
     check(() => track(socket(AF_VSOCK, SOCK_STREAM)).bind([VMADDR_CID_HOST, p3]), shape('bind to VMADDR_CID_HOST', ours.bindHost, 'bind', `[${VMADDR_CID_HOST}, ${p3}]`));
