@@ -4,13 +4,14 @@
 //
 //   s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
 //   s.bind((0, 0))
-//   s.send(struct.pack('=LHHLL', 32, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
-//          + struct.pack('=BxHiII', AF_UNSPEC, 0, 0, 0, 0))
-//   # then recv() and walk the messages and their attributes
+//   s.sendto(struct.pack('=LHHLL', 32, RTM_GETLINK, NLM_F_REQUEST | NLM_F_DUMP, 1, 0)
+//            + struct.pack('=BxHiII', AF_UNSPEC, 0, 0, 0, 0), (0, 0))
+//   # then recvfrom() and walk the messages and their attributes
 //
-// bsdsock does not type AF_NETLINK addresses yet: the socket's address is
-// the raw `struct sockaddr_nl` (family, pad, pid, groups), in the
-// platform's byte order, as netlink's own headers are.
+// A netlink address is `[pid, groups]`, as Python's `(pid, groups)`: the
+// socket's port id and its multicast groups. Binding `[0, 0]` lets the
+// kernel pick the port id; the kernel itself is `[0, 0]`. The messages are
+// in the platform's byte order, as netlink's own headers are.
 //
 // Usage: tsx examples/netlink-links.ts
 //
@@ -87,19 +88,19 @@ function main(): void {
   }
   const s = socket(AF_NETLINK, SOCK_RAW, NETLINK_ROUTE);
   try {
-    const sockaddr = Buffer.alloc(12); // struct sockaddr_nl: the kernel picks our pid
-    put16(sockaddr, 0, AF_NETLINK);
-    s.bind(sockaddr);
+    s.bind([0, 0]); // the kernel picks our port id; no multicast groups
+    s.settimeout(5); // a dump that never ends is an error, not a hang
     const req = Buffer.alloc(NLMSG_HDRLEN + IFINFOMSG_LEN);
     put32(req, 0, req.length);
     put16(req, 4, RTM_GETLINK);
     put16(req, 6, NLM_F_REQUEST | NLM_F_DUMP);
     put32(req, 8, 1); // sequence number
     req[NLMSG_HDRLEN] = AF_UNSPEC; // every family's links
-    s.send(req); // an unconnected netlink socket sends to the kernel
+    s.sendto(req, [0, 0]); // to the kernel
     const links: Link[] = [];
     for (let done = false; !done; ) {
-      const data = s.recv(65536);
+      const [data, [sender]] = s.recvfrom(65536);
+      if (sender !== 0) continue; // not from the kernel
       if (data.length === 0) break;
       for (let at = 0; at + NLMSG_HDRLEN <= data.length; ) {
         const len = u32(data, at);

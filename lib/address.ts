@@ -6,16 +6,21 @@
 //                                                a literal is parsed, anything
 //                                                else resolved (first result)
 //   AF_UNIX   string or bytes; a leading NUL byte is Linux's abstract namespace
+//   AF_NETLINK, AF_PACKET, AF_VSOCK: see lib/linux-address.ts
 //   other     the raw struct sockaddr bytes, in and out
 // The byte layouts themselves are native's business (native/sys/addr.cc).
 
 import { Buffer } from 'node:buffer';
+import { inspect } from 'node:util';
+
 import { native, type GaiFailure, type RawAddrInfo, type RawAddress } from './binding';
 import { abortReason, isAborted, listenAbort, offAbort, type AsyncOptions } from './async';
 import { AF_INET, AF_INET6, AF_UNIX, EAI_NONAME, EAI_SYSTEM } from './constant-names';
 import { constants } from './constants';
 import { AddressInfoError, errnoError, raise, type ErrorAddress } from './errors';
 import { addrOut } from './fast';
+import type { NetlinkAddress, PacketAddress, PacketSocketAddress, VsockAddress } from './family';
+import { isLinuxFamily, linuxSockaddr, showAddress } from './linux-address';
 import * as v from './validate';
 
 /** An AF_INET address: `[host, port]`, as Python's `(host, port)`. */
@@ -25,18 +30,29 @@ export type Inet6Address = readonly [host: string, port: number, flowinfo?: numb
 /**
  * Any socket address, as accepted by `bind`, `connect`, `sendto`...:
  * an {@link InetAddress}, an {@link Inet6Address}, an AF_UNIX path (a string,
- * or bytes whose first byte is NUL for an abstract name), or for any other
- * family the raw `struct sockaddr` bytes.
+ * or bytes whose first byte is NUL for an abstract name), an AF_NETLINK
+ * `[pid, groups]`, an AF_PACKET `[ifname, proto, pkttype?, hatype?,
+ * addr?]`, an AF_VSOCK `[cid, port]`, or for any other family the raw
+ * `struct sockaddr` bytes.
  */
-export type Address = InetAddress | Inet6Address | string | ArrayBufferView;
+export type Address = InetAddress | Inet6Address | string | ArrayBufferView | NetlinkAddress | PacketAddress | VsockAddress;
 /**
  * An address as bsdsock returns it: `[host, port]` for AF_INET,
  * `[host, port, flowinfo, scopeId]` for AF_INET6, a string for an AF_UNIX
  * filesystem path (`''` when unnamed; a Buffer when the path is not valid
- * UTF-8), a Buffer for an abstract AF_UNIX name or for any other family's
- * raw sockaddr.
+ * UTF-8), a Buffer for an abstract AF_UNIX name, `[pid, groups]` for
+ * AF_NETLINK, `[ifname, proto, pkttype, hatype, addr]` for AF_PACKET,
+ * `[cid, port]` for AF_VSOCK, and a Buffer for any other family's raw
+ * sockaddr.
  */
-export type SocketAddress = InetSocketAddress | Inet6SocketAddress | string | Buffer;
+export type SocketAddress =
+  | InetSocketAddress
+  | Inet6SocketAddress
+  | string
+  | Buffer
+  | NetlinkAddress
+  | PacketSocketAddress
+  | VsockAddress;
 /** An AF_INET address as bsdsock returns it: `['127.0.0.1', 8080]`. */
 export type InetSocketAddress = readonly [host: string, port: number];
 /** An AF_INET6 address as bsdsock returns it: `['::1', 8080, flowinfo, scopeId]`. */
@@ -54,8 +70,32 @@ export function gaiError(failure: GaiFailure, syscall: string, hostname?: string
   return new AddressInfoError(failure.gai, code, syscall, native.gaiStrerror(failure.gai), hostname);
 }
 
-/** The address and port to show in an error about `address`. */
-export function errorWhere(address: unknown): ErrorAddress {
+/** An address as util.inspect of a socket shows it: `'/tmp/s'`, `['127.0.0.1', 80]`, `<Buffer 00 01>`. */
+export function formatAddress(address: unknown): string {
+  if (typeof address === 'string') return `'${address}'`;
+  if (Buffer.isBuffer(address)) return inspect(address);
+  if (Array.isArray(address)) return showAddress(address);
+  return v.show(address);
+}
+
+/** A raw sockaddr, legibly: `<sockaddr 10 00 00 00 00 00 00 00 00 00 00 00>`. */
+function hexSockaddr(address: ArrayBufferView): string {
+  const hex = v.viewBuffer(address).toString('hex');
+  return `<sockaddr${hex.replace(/../g, ' $&')}>`;
+}
+
+/**
+ * The address and port to show in an error about `address` on a socket of
+ * `family`: the host and port of an IP address (as Node's errors), an
+ * AF_UNIX path (`@name` for an abstract one), the array of AF_NETLINK,
+ * AF_PACKET and AF_VSOCK, and any other family's raw sockaddr in hex.
+ */
+export function errorWhere(address: unknown, family: number): ErrorAddress {
+  if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) {
+    if (Array.isArray(address)) return { address: showAddress(address) };
+    if (ArrayBuffer.isView(address)) return { address: hexSockaddr(address) };
+    return {};
+  }
   if (Array.isArray(address)) {
     const [host, port] = address as unknown[];
     return {
@@ -66,8 +106,7 @@ export function errorWhere(address: unknown): ErrorAddress {
   if (typeof address === 'string') return { address };
   if (ArrayBuffer.isView(address) && v.byteLength(address) > 0) {
     const bytes = v.viewBuffer(address);
-    // An abstract AF_UNIX name; a path given as bytes (it holds no NUL); or
-    // else the raw sockaddr of another family, which has no text form.
+    // An abstract AF_UNIX name, or a path given as bytes (it holds no NUL).
     if (bytes[0] === 0) return { address: `@${bytes.subarray(1).toString('utf8')}` };
     if (!bytes.includes(0)) return { address: bytes.toString('utf8') };
   }
@@ -79,7 +118,8 @@ function firstHost(res: RawAddrInfo[] | GaiFailure, host: string): [string, numb
   if (!Array.isArray(res)) throw gaiError(res, 'getaddrinfo', host);
   const first = res[0];
   const raw = first === undefined ? null : native.decodeSockaddr(first[4], first[4].length);
-  if (!Array.isArray(raw)) throw gaiError({ gai: EAI_NONAME, errno: 0 }, 'getaddrinfo', host);
+  // getaddrinfo(3) in an IP family answers with that family's addresses.
+  if (!Array.isArray(raw) || typeof raw[0] !== 'string') throw gaiError({ gai: EAI_NONAME, errno: 0 }, 'getaddrinfo', host);
   return [raw[0], raw.length === 4 ? raw[3] : 0];
 }
 
@@ -161,7 +201,7 @@ function unixSockaddr(address: unknown, syscall: string): Buffer {
     throw v.invalidArgValue('address', 'must not contain null characters in an AF_UNIX path', address);
   }
   const r = native.sockaddrUnix(path);
-  if (typeof r === 'number') raise(r, syscall, errorWhere(address));
+  if (typeof r === 'number') raise(r, syscall, errorWhere(address, AF_UNIX));
   return r;
 }
 
@@ -175,6 +215,7 @@ export function toSockaddr(family: number, address: unknown, syscall: string, re
 export function toSockaddr(family: number, address: unknown, syscall: string, resolveNames: boolean): Buffer | null {
   if (family === AF_INET || family === AF_INET6) return inetSockaddr(family, address, syscall, resolveNames);
   if (family === AF_UNIX) return unixSockaddr(address, syscall);
+  if (isLinuxFamily(family)) return linuxSockaddr(family, address, syscall, resolveNames);
   if (!ArrayBuffer.isView(address)) {
     throw v.invalidArgType('address', 'a raw struct sockaddr (Buffer or TypedArray) for this family', address);
   }
@@ -307,7 +348,8 @@ function unixPath(raw: Buffer): string | Buffer {
 // strings) are shared between calls; a Buffer (an abstract AF_UNIX name, a
 // raw sockaddr) is handed out as a fresh copy each time. CACHED entries,
 // replaced in turn; a miss costs a native call and a new array, about
-// 2,500 instructions against 60 for a hit (callgrind).
+// 2,500 instructions against 60 for a hit (callgrind). AF_PACKET's
+// addresses are never kept (see decodeMiss).
 // Compared as 32-bit words: a sockaddr_in is 4 of them. Bytes past `len` in
 // the last word may differ and only cost a cache miss, never a wrong answer.
 const CACHED = 4;
@@ -350,10 +392,24 @@ export function decodeAddrOut(): SocketAddress | null {
     const address = cachedAddress[hit]!;
     return Buffer.isBuffer(address) ? Buffer.from(address) : address;
   }
+  return decodeMiss(len);
+}
+
+/**
+ * decodeAddrOut when the cache does not hold the address: decoded by native,
+ * and kept unless it is AF_PACKET's. Out of line, so that decodeAddrOut
+ * stays small enough for V8 to inline into recvfrom.
+ */
+function decodeMiss(len: number): SocketAddress {
   const raw: RawAddress = native.decodeSockaddr(addrOut, len);
   let decoded: SocketAddress;
-  if (Array.isArray(raw)) decoded = Object.freeze(raw);
-  else if (raw === null) decoded = Buffer.from(addrOut.subarray(0, len));
+  if (Array.isArray(raw)) {
+    decoded = Object.freeze(raw);
+    // AF_PACKET's, the one with five fields, is not kept: its interface name
+    // is looked up afresh for each frame, as CPython does (an interface may
+    // be renamed), and its hardware address is a Buffer of the caller's.
+    if (raw.length === 5) return decoded;
+  } else if (raw === null) decoded = Buffer.from(addrOut.subarray(0, len));
   else decoded = unixPath(raw);
   const e = nextEntry;
   nextEntry = (e + 1) % CACHED;

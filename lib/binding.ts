@@ -28,8 +28,10 @@ export interface GaiFailure {
 export type RawAddress =
   | [host: string, port: number]
   | [host: string, port: number, flowinfo: number, scopeId: number]
-  | Buffer
-  | null;
+  | [pid: number, groups: number] // AF_NETLINK; AF_VSOCK's [cid, port]
+  | [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer] // AF_PACKET
+  | Buffer // AF_UNIX: the path's bytes
+  | null; // any other family
 
 /**
  * One uv_poll_t on the env's own loop (native/poller.cc). Reports readiness
@@ -158,6 +160,11 @@ export interface Native {
   ): Buffer | number;
   sockaddrSpecial(family: number, broadcast: boolean, port: number): Buffer | number;
   sockaddrUnix(path: Bytes): Buffer | number;
+  // native/families.cc: -EAFNOSUPPORT where the platform lacks the family
+  sockaddrNetlink(pid: number, groups: number): Buffer | number;
+  /** -EINVAL for more than 8 bytes of `addr`. */
+  sockaddrPacket(ifindex: number, proto: number, pkttype: number, hatype: number, addr: Bytes): Buffer | number;
+  sockaddrVsock(cid: number, port: number): Buffer | number;
   decodeSockaddr(sockaddr: Bytes, length: number): RawAddress;
   sockaddrFamily(sockaddr: Bytes, length: number): number;
   getaddrinfo(
@@ -188,6 +195,10 @@ export interface Native {
     callback: (result: [host: string, service: string] | GaiFailure) => void,
   ): void;
   gethostname(): string | number;
+  /** sethostname(2): 0 or -errno. */
+  sethostname(name: Bytes): number;
+  /** Whether the addon was built with IPv6 (CPython's has_ipv6). */
+  readonly HAS_IPV6: boolean;
   /** [name, aliases, addresses], or the h_errno value (> 0). */
   gethostbyname(name: string, family: number): [string, string[], string[]] | number;
   gethostbyaddr(packed: Bytes, family: number): [string, string[], string[]] | number;

@@ -6,6 +6,7 @@ import { isIP } from 'node:net';
 import type { Address } from './address';
 import type { AddressOf } from './family';
 import { asyncOptions, type AsyncOptions } from './async';
+import { native } from './binding';
 import {
   AF_INET,
   AF_INET6,
@@ -159,6 +160,14 @@ export interface CreateServerOptions<F extends number = number> {
   /** With AF_INET6: accept IPv4 clients too (IPV6_V6ONLY off). */
   dualstackIpv6?: boolean;
 }
+
+/**
+ * Whether bsdsock was built with IPv6 support: Python's `socket.has_ipv6`.
+ * Like CPython's, it says what the build supports, not whether this host has
+ * IPv6 configured: an AF_INET6 socket() can still fail with EAFNOSUPPORT on
+ * a kernel with IPv6 disabled.
+ */
+export const hasIpv6: boolean = native.HAS_IPV6;
 
 /**
  * True if an AF_INET6 socket can accept IPv4 connections too (IPV6_V6ONLY

@@ -44,6 +44,36 @@ export type UnixAddress = string | ArrayBufferView;
 export type UnixSocketAddress = string | Buffer;
 
 /**
+ * An AF_NETLINK address: `[pid, groups]`, as Python's `(pid, groups)`: the
+ * socket's port id (0 for the kernel, or for "let the kernel choose" in
+ * bind) and its multicast groups mask, each an unsigned 32-bit integer.
+ */
+export type NetlinkAddress = readonly [pid: number, groups: number];
+
+/**
+ * An AF_PACKET address as accepted: `[ifname, proto, pkttype?, hatype?,
+ * addr?]`, as Python's tuple: the interface by name (`'lo'`, `'eth0'`), the
+ * Ethernet protocol in host byte order (`ETH_P_ALL` is 3, `ETH_P_IP` 0x0800),
+ * the packet type (`PACKET_HOST`, the default, ...), the ARP hardware type (0
+ * by default) and the hardware address (at most 8 bytes; none by default).
+ */
+export type PacketAddress = readonly [ifname: string, proto: number, pkttype?: number, hatype?: number, addr?: ArrayBufferView];
+
+/**
+ * An AF_PACKET address as returned: all five, the interface by name (`''`
+ * for none: an unbound socket), as in `['lo', 3, 0, 772, <Buffer 00 00 00 00
+ * 00 00>]` (`PACKET_HOST`, `ARPHRD_LOOPBACK`) for a socket bound to `lo`.
+ */
+export type PacketSocketAddress = readonly [ifname: string, proto: number, pkttype: number, hatype: number, addr: Buffer];
+
+/**
+ * An AF_VSOCK address: `[cid, port]`, as Python's `(cid, port)`: the context
+ * id (`VMADDR_CID_ANY`, `VMADDR_CID_LOCAL`, `VMADDR_CID_HOST`, a VM's own) and
+ * the port (`VMADDR_PORT_ANY` for any), each an unsigned 32-bit integer.
+ */
+export type VsockAddress = readonly [cid: number, port: number];
+
+/**
  * Per address family, by its constant's name:
  * - `address`: what bind, connect, sendto, sendmsg... take;
  * - `returned`: what getsockname, getpeername and accept return;
@@ -57,6 +87,16 @@ export interface AddressFamilies {
   AF_INET: { address: InetAddress; returned: InetSocketAddress; sender: InetSocketAddress };
   AF_INET6: { address: Inet6Address; returned: Inet6SocketAddress; sender: Inet6SocketAddress };
   AF_UNIX: { address: UnixAddress; returned: UnixSocketAddress; sender: UnixSocketAddress | null };
+  AF_NETLINK: { address: NetlinkAddress; returned: NetlinkAddress; sender: NetlinkAddress };
+  /**
+   * On Linux AF_ROUTE is AF_NETLINK's value (a routing socket is a netlink
+   * socket) and takes `[pid, groups]`; on macOS and the BSDs it is a family of
+   * its own, whose addresses are raw sockaddr bytes. The brand cannot tell the
+   * platforms apart, so the type is both; narrow with `Buffer.isBuffer`.
+   */
+  AF_ROUTE: { address: NetlinkAddress | ArrayBufferView; returned: NetlinkAddress | Buffer; sender: NetlinkAddress | Buffer | null };
+  AF_PACKET: { address: PacketAddress; returned: PacketSocketAddress; sender: PacketSocketAddress };
+  AF_VSOCK: { address: VsockAddress; returned: VsockAddress; sender: VsockAddress };
 }
 
 /** A family with no entry in AddressFamilies: the raw struct sockaddr, in and out. */

@@ -15,7 +15,12 @@ export {
   type SenderOf,
   type UnixAddress,
   type UnixSocketAddress,
+  type NetlinkAddress,
+  type PacketAddress,
+  type PacketSocketAddress,
+  type VsockAddress,
 } from './family';
+export { close, dup } from './fd';
 export type { AsyncOptions } from './async';
 export { select, poll, Poll, epoll, Epoll, type FileLike } from './select';
 export {
@@ -24,6 +29,7 @@ export {
   getnameinfo,
   getnameinfoAsync,
   gethostname,
+  sethostname,
   gethostbyname,
   gethostbynameEx,
   gethostbyaddr,
@@ -50,6 +56,7 @@ export {
   createConnectionAsync,
   createServer,
   hasDualstackIpv6,
+  hasIpv6,
   type CreateConnectionOptions,
   type CreateConnectionAsyncOptions,
   type CreateServerOptions,

@@ -217,6 +217,30 @@ export function gethostname(): string {
   return r;
 }
 
+/**
+ * Sets this machine's host name: sethostname(2), as Python's
+ * `socket.sethostname`. `name` is a string (set as its UTF-8 bytes) or
+ * bytes (any ArrayBufferView), all of them: a NUL, which would cut the name
+ * short, is refused.
+ *
+ * It needs CAP_SYS_ADMIN over the process's UTS namespace: without it,
+ * EPERM, which Linux checks before the name. A name longer than the kernel
+ * takes (64 bytes on Linux) is EINVAL.
+ *
+ * @throws {TypeError} ERR_INVALID_ARG_TYPE for a name that is neither a
+ *   string nor an ArrayBufferView; ERR_INVALID_ARG_VALUE for one holding a NUL.
+ * @throws {SocketError} EPERM, EINVAL (syscall `'sethostname'`).
+ */
+export function sethostname(name: string | ArrayBufferView): void {
+  let bytes: Buffer;
+  if (typeof name === 'string') bytes = Buffer.from(name, 'utf8');
+  else if (ArrayBuffer.isView(name)) bytes = v.viewBuffer(name);
+  else throw v.invalidArgType('name', 'of type string or an instance of Buffer, TypedArray, or DataView', name);
+  if (bytes.includes(0)) throw v.invalidArgValue('name', 'must not contain null characters', name);
+  const r = native.sethostname(bytes);
+  if (r < 0) raise(r, 'sethostname');
+}
+
 /** The numeric host of `address` resolved in `family` the way socket calls resolve it. */
 function resolveHost(family: number, host: unknown, syscall: string): string {
   const sockaddr = toSockaddr(family, [hostString(host, 'hostname'), 0], syscall, true);

@@ -27,6 +27,7 @@ import {
   addrOutFamily,
   decodeAddrOut,
   errorWhere,
+  formatAddress,
   toSockaddr,
   type Address,
   type SocketAddress,
@@ -41,6 +42,7 @@ import {
   AF_INET,
   AF_INET6,
   AF_UNIX,
+  AF_VSOCK,
   MSG_DONTWAIT,
   POLLIN,
   POLLOUT,
@@ -62,6 +64,7 @@ import { SocketFile, type FileData, type MakefileOptions } from './makefile';
 import { E, SocketTimeoutError, errnoError, raise, type ErrorAddress } from './errors';
 import * as v from './validate';
 import * as msg from './message';
+import { getVsockOption, setVsockOption } from './vsock';
 import type { AncillaryData, DataList, RecvmsgIntoResult, RecvmsgResult } from './message';
 
 const { EAGAIN, EBADF, EINPROGRESS, EISCONN, ESPIPE } = E;
@@ -97,12 +100,6 @@ export function setdefaulttimeout(timeout: number | null): void {
 }
 
 // ---- finalization -----------------------------------------------------------
-
-function formatAddress(address: SocketAddress): string {
-  if (typeof address === 'string') return `'${address}'`;
-  if (Buffer.isBuffer(address)) return inspect(address);
-  return `[${address.map((x) => (typeof x === 'string' ? `'${x}'` : String(x))).join(', ')}]`;
-}
 
 function nameOf(h: Handle, call: 'getsockname' | 'getpeername'): string {
   if (native[call](h.fd, addrOut) < 0) return '';
@@ -334,7 +331,7 @@ export class Socket<F extends number = number, T extends number = number> {
   }
 
   #sendtoWait(r: number, fd: number, view: ArrayBufferView, len: number, flags: number, sockaddr: Uint8Array, to: unknown): number {
-    return this.#retry(r, 'sendto', POLLOUT, () => fast.sendto(fd, view, 0, len, flags, sockaddr), errorWhere(to));
+    return this.#retry(r, 'sendto', POLLOUT, () => fast.sendto(fd, view, 0, len, flags, sockaddr), errorWhere(to, this.#h.family));
   }
 
   // ---- lifecycle ------------------------------------------------------------
@@ -364,6 +361,10 @@ export class Socket<F extends number = number, T extends number = number> {
    * Binds the socket to `address`: bind(2). Host names are resolved with a
    * blocking getaddrinfo(3); `''` is INADDR_ANY (or `::`), `'<broadcast>'`
    * INADDR_BROADCAST. For AF_UNIX, `''` autobinds to an abstract name (Linux).
+   * AF_NETLINK takes `[pid, groups]` (`[0, 0]`: the kernel picks the port
+   * id), AF_PACKET `[ifname, proto, pkttype?, hatype?, addr?]` (an unknown
+   * interface is ENODEV), AF_VSOCK `[cid, port]`; any other family its raw
+   * struct sockaddr bytes.
    *
    * EADDRINUSE (98 on Linux) when the address is taken, EADDRNOTAVAIL for an
    * address that is not local, EINVAL when the socket is already bound.
@@ -373,7 +374,7 @@ export class Socket<F extends number = number, T extends number = number> {
     Socket.#brand(this);
     const h = this.#h;
     const r = native.bind(h.fd, toSockaddr(h.family, address, 'bind', true));
-    if (r < 0) raise(r, 'bind', errorWhere(address));
+    if (r < 0) raise(r, 'bind', errorWhere(address, h.family));
   }
 
   /**
@@ -420,8 +421,8 @@ export class Socket<F extends number = number, T extends number = number> {
   connect(address: Address): void {
     Socket.#brand(this);
     const err = this.#connect(address);
-    if (err === -1) throw new SocketTimeoutError('connect', errorWhere(address));
-    if (err !== 0) throw errnoError(err, 'connect', errorWhere(address));
+    if (err === -1) throw new SocketTimeoutError('connect', errorWhere(address, this.#h.family));
+    if (err !== 0) throw errnoError(err, 'connect', errorWhere(address, this.#h.family));
   }
 
   /**
@@ -558,7 +559,9 @@ export class Socket<F extends number = number, T extends number = number> {
    * (The types know a `buflen` of 0 only as the literal 0: a variable
    * holding 0 is typed Buffer, and reads a number, as in Python.) The
    * structs of common options have helpers: {@link getPeerCred},
-   * {@link getTcpInfo}, {@link unpackLinger}, {@link unpackTimeval}.
+   * {@link getTcpInfo}, {@link unpackLinger}, {@link unpackTimeval}. On an
+   * AF_VSOCK socket a number is read as an unsigned 64-bit integer instead,
+   * as CPython does: its options (SO_VM_SOCKETS_BUFFER_SIZE...) are u64s.
    */
   getsockopt(level: number, optname: number, buflen?: 0): number;
   getsockopt(level: number, optname: number, buflen: number): Buffer;
@@ -569,6 +572,7 @@ export class Socket<F extends number = number, T extends number = number> {
     v.size(buflen, 'buflen', 1024);
     const fd = this.#h.fd;
     if (buflen === 0) {
+      if (this.#h.family === AF_VSOCK) return getVsockOption(fd, level, optname);
       const r = fast.getsockoptInt(fd, level, optname);
       if (r < 0) raise(r, 'getsockopt');
       return fast.optionValue();
@@ -583,7 +587,9 @@ export class Socket<F extends number = number, T extends number = number> {
    * must fit one), a boolean as 1 or 0, an ArrayBufferView as its raw bytes
    * (a `struct linger`, an `ip_mreq`, ...). `null` with `optlen` passes a NULL
    * option value of that length, as Python's `setsockopt(level, name, None,
-   * optlen)`.
+   * optlen)`. On an AF_VSOCK socket a number or boolean is passed as an
+   * unsigned 64-bit integer instead, as CPython does (any integer from 0 to
+   * 2**53 - 1).
    */
   setsockopt(level: number, optname: number, value: number | boolean | ArrayBufferView): void;
   setsockopt(level: number, optname: number, value: null, optlen: number): void;
@@ -596,7 +602,9 @@ export class Socket<F extends number = number, T extends number = number> {
     }
     const fd = this.#h.fd;
     let r: number;
-    if (typeof value === 'number') {
+    if ((typeof value === 'number' || typeof value === 'boolean') && this.#h.family === AF_VSOCK) {
+      r = setVsockOption(fd, level, optname, value);
+    } else if (typeof value === 'number') {
       r = native.setsockoptInt(fd, level, optname, v.int32(value, 'value'));
     } else if (typeof value === 'boolean') {
       r = native.setsockoptInt(fd, level, optname, value ? 1 : 0);
@@ -887,7 +895,7 @@ export class Socket<F extends number = number, T extends number = number> {
 
   #sendmsgWait(r: number, views: ArrayBufferView[], cmsgs: Array<number | Buffer>, flags: number, to: Buffer | null, address: unknown): number {
     const fd = this.#h.fd;
-    return this.#retry(r, 'sendmsg', POLLOUT, () => fast.sendmsg(fd, views, cmsgs, flags, to), to === null ? undefined : errorWhere(address));
+    return this.#retry(r, 'sendmsg', POLLOUT, () => fast.sendmsg(fd, views, cmsgs, flags, to), to === null ? undefined : errorWhere(address, this.#h.family));
   }
 
   /**
@@ -1166,12 +1174,12 @@ export class Socket<F extends number = number, T extends number = number> {
       // as Node's net does. No readiness event says when there is room, so
       // the connect is retried on a timer (AsyncIo.runPaced).
       const attempt = (): number => native.connectNowait(h.fd, sockaddr);
-      return this.#aio().runPaced(this, WRITE, 'connect', attempt, noValue, options, errorWhere(address));
+      return this.#aio().runPaced(this, WRITE, 'connect', attempt, noValue, options, errorWhere(address, h.family));
     }
     const r = native.connectNowait(h.fd, sockaddr);
     if (r === 0) return;
     // Only EINPROGRESS means "connecting": anything else failed.
-    if (r !== -EINPROGRESS) raise(r, 'connect', errorWhere(address));
+    if (r !== -EINPROGRESS) raise(r, 'connect', errorWhere(address, h.family));
     // Done when SO_ERROR holds an error (failed) or the socket has a peer
     // (connected); neither yet means the handshake goes on: wait again.
     const outcome = (): number => {
@@ -1181,7 +1189,7 @@ export class Socket<F extends number = number, T extends number = number> {
       if (err !== 0) return -err;
       return native.getpeername(h.fd, addrOut) === 0 ? 0 : -EAGAIN;
     };
-    await this.#aio().run(this, WRITE, 'connect', outcome, noValue, options, errorWhere(address));
+    await this.#aio().run(this, WRITE, 'connect', outcome, noValue, options, errorWhere(address, h.family));
   }
 
   /** {@link Socket.recv} without blocking the event loop. Resolves with the data; empty at EOF. */
@@ -1373,13 +1381,13 @@ export class Socket<F extends number = number, T extends number = number> {
       const len = v.byteLength(view);
       const f = flags | MSG_DONTWAIT;
       if (sockaddr !== null) {
-        return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to));
+        return this.#aio().run(this, WRITE, 'sendto', () => fast.sendto(h.fd, view, 0, len, f, sockaddr), identity, options, errorWhere(to, family));
       }
       // A name: the call keeps its place among the writes while it resolves.
       const ready = toSockaddrAsync(family, to, 'sendto', options).then(
         (resolved) => () => fast.sendto(h.fd, view, 0, len, f, resolved),
       );
-      return this.#aio().runWhen(this, WRITE, 'sendto', ready, options, errorWhere(to));
+      return this.#aio().runWhen(this, WRITE, 'sendto', ready, options, errorWhere(to, family));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -1426,10 +1434,10 @@ export class Socket<F extends number = number, T extends number = number> {
       if (address === null) return this.#aio().run(this, WRITE, 'sendmsg', attempt(null), identity, options);
       const sockaddr = toSockaddr(h.family, address, 'sendmsg', false);
       if (sockaddr !== null) {
-        return this.#aio().run(this, WRITE, 'sendmsg', attempt(sockaddr), identity, options, errorWhere(address));
+        return this.#aio().run(this, WRITE, 'sendmsg', attempt(sockaddr), identity, options, errorWhere(address, h.family));
       }
       const ready = toSockaddrAsync(h.family, address, 'sendmsg', options).then(attempt);
-      return this.#aio().runWhen(this, WRITE, 'sendmsg', ready, options, errorWhere(address));
+      return this.#aio().runWhen(this, WRITE, 'sendmsg', ready, options, errorWhere(address, h.family));
     } catch (err) {
       return Promise.reject(err);
     }

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "binding.h"
+#include "families.h"
 #include "sys/sys.h"
 
 namespace bsdsock {
@@ -62,6 +63,7 @@ Napi::Value SockaddrUnix(const Napi::CallbackInfo& info) {
 //   AF_INET:  [host, port]
 //   AF_INET6: [host, port, flowinfo, scopeId]
 //   AF_UNIX:  Buffer with the path bytes (abstract names keep their NUL)
+//   AF_NETLINK, AF_PACKET, AF_VSOCK: see DecodeFamilySockaddr (families.cc)
 //   other:    null (lib/ returns the raw bytes)
 Napi::Value DecodeSockaddr(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -99,7 +101,8 @@ Napi::Value DecodeSockaddr(const Napi::CallbackInfo& info) {
     return Napi::Buffer<uint8_t>::Copy(
         env, reinterpret_cast<const uint8_t*>(path), n);
   }
-  return env.Null();
+  Napi::Value other = DecodeFamilySockaddr(env, family, ss, len);
+  return other.IsEmpty() ? env.Null() : other;
 }
 
 // sockaddrFamily(view, length) -> family, or -EINVAL
@@ -130,6 +133,7 @@ void InitAddress(Napi::Env env, Napi::Object exports) {
   exports.Set("sockaddrFamily",
               Napi::Function::New(env, SockaddrFamily, "sockaddrFamily"));
   exports.Set("gaiStrerror", Napi::Function::New(env, GaiStrerror, "gaiStrerror"));
+  InitFamilies(env, exports);
 }
 
 }  // namespace bsdsock

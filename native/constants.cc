@@ -41,7 +41,11 @@ void InitConstants(Napi::Env env, Napi::Object exports) {
   Napi::Object c = Napi::Object::New(env);
 #define BSDSOCK_CONSTANT(name) \
   c.Set(#name, Napi::Number::New(env, static_cast<double>(name)));
+// A name of CPython's own for a value the headers call otherwise.
+#define BSDSOCK_CONSTANT_AS(name, value) \
+  c.Set(#name, Napi::Number::New(env, static_cast<double>(value)));
 #include "constants.inc"
+#undef BSDSOCK_CONSTANT_AS
 #undef BSDSOCK_CONSTANT
   exports.Set("constants", c);
 }

@@ -74,6 +74,12 @@ Napi::Value Gethostname(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), name);
 }
 
+// sethostname(bytes) -> 0, or -errno
+Napi::Value Sethostname(const Napi::CallbackInfo& info) {
+  Bytes name = View(info, 0);
+  return Result(info.Env(), sys::sethostname(name.data, name.len));
+}
+
 Napi::Value HostResult(Napi::Env env, int r, const sys::HostEntry& he) {
   if (r != 0) return Result(env, r);
   Napi::Array aliases = Napi::Array::New(env, he.aliases.size());
@@ -186,6 +192,14 @@ void InitNames(Napi::Env env, Napi::Object exports) {
   exports.Set("getnameinfo", Napi::Function::New(env, Getnameinfo, "getnameinfo"));
   exports.Set("getnameinfoAsync", Napi::Function::New(env, GetnameinfoAsync, "getnameinfoAsync"));
   exports.Set("gethostname", Napi::Function::New(env, Gethostname, "gethostname"));
+  exports.Set("sethostname", Napi::Function::New(env, Sethostname, "sethostname"));
+#if defined(AF_INET6)
+  // CPython's has_ipv6: built with IPv6 support, whether or not this kernel
+  // has it enabled.
+  exports.Set("HAS_IPV6", Napi::Boolean::New(env, true));
+#else
+  exports.Set("HAS_IPV6", Napi::Boolean::New(env, false));
+#endif
   exports.Set("gethostbyname", Napi::Function::New(env, Gethostbyname, "gethostbyname"));
   exports.Set("gethostbyaddr", Napi::Function::New(env, Gethostbyaddr, "gethostbyaddr"));
   exports.Set("hstrerror", Napi::Function::New(env, Hstrerror, "hstrerror"));

@@ -1,7 +1,8 @@
 // The examples of the strict-TypeScript trial that are not classic
 // exercises (test/50.seeds has those), run end to end: SO_REUSEPORT handed
-// to http, peer credentials, a netlink dump, ICMP echo, multicast,
-// keepalive with TCP_INFO, a latency loop. Each runs as a user runs it
+// to http, peer credentials, a netlink dump, a packet sniffer on lo, ICMP
+// echo, multicast, keepalive with TCP_INFO, a latency loop. Each runs as a
+// user runs it
 // (tsx, in a child process), on loopback or AF_UNIX paths in a temp dir;
 // what needs a privilege or a namespace this machine does not give skips
 // and says why. Timings are printed by some, never judged.
@@ -13,7 +14,7 @@ import http = require('node:http');
 import os = require('node:os');
 import path = require('node:path');
 
-import { AF_UNIX, SOCK_STREAM, socket } from '../lib';
+import { AF_INET, AF_INET6, AF_UNIX, SOCK_DGRAM, SOCK_STREAM, socket } from '../lib';
 import { ROOT, python, sockets, start, tempDirs, tsNode } from './helpers';
 
 /** `ip` in a private network namespace with lo up and multicast on: null when possible, else why not. */
@@ -96,6 +97,67 @@ describe('31 examples: the programs of the strict-TypeScript trial', function ()
       names.add(name);
     }
     assert.deepEqual(names, new Set(fs.readdirSync('/sys/class/net')));
+  });
+
+  it('packet-sniff.ts: prints the UDP datagrams it sees on lo, once each, IPv4 and IPv6, and no others', async function () {
+    // A receiver on 127.0.0.1 and one on ::1, on the same port number.
+    let r4 = track(socket(AF_INET, SOCK_DGRAM));
+    let r6 = track(socket(AF_INET6, SOCK_DGRAM));
+    for (let i = 0; ; i++) {
+      r4.bind(['127.0.0.1', 0]);
+      try {
+        r6.bind(['::1', r4.getsockname()[1]]);
+        break;
+      } catch (err) {
+        if (i === 20) throw err;
+        r4 = track(socket(AF_INET, SOCK_DGRAM));
+        r6 = track(socket(AF_INET6, SOCK_DGRAM));
+      }
+    }
+    const port = r4.getsockname()[1];
+    const sniff = tsNode('examples/packet-sniff.ts', ['--port', String(port), '--count', '3', '--seconds', '20']);
+    const first = await sniff.line().catch(() => null);
+    if (first === null) {
+      const r = await sniff.exit();
+      if (r.code === 2 && /packet-sniff needs CAP_NET_RAW/.test(r.stderr)) {
+        this.test!.title += ` (skipped: ${r.stderr.trim()})`;
+        this.skip();
+      }
+      assert.fail(`packet-sniff.ts exited ${String(r.code)}: ${r.stderr}`);
+    }
+    assert.equal(first, 'listening on lo');
+    const s4 = track(socket(AF_INET, SOCK_DGRAM));
+    const s6 = track(socket(AF_INET6, SOCK_DGRAM));
+    s4.sendto('hello', ['127.0.0.1', port]);
+    s4.sendto(Buffer.from([0xff, 0, 1]), ['127.0.0.1', port]);
+    s6.sendto('six', ['::1', port]);
+    const r = await sniff.exit();
+    assert.deepEqual([r.code, r.stderr], [0, '']);
+    const [, sport4] = s4.getsockname();
+    const [, sport6] = s6.getsockname();
+    assert.equal(
+      r.stdout,
+      [
+        'listening on lo',
+        `127.0.0.1:${sport4} > 127.0.0.1:${port} UDP length 5: "hello"`,
+        `127.0.0.1:${sport4} > 127.0.0.1:${port} UDP length 3: "\u00ff\\u0000\\u0001"`,
+        `[::1]:${sport6} > [::1]:${port} UDP length 3: "six"`,
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('packet-sniff.ts without CAP_NET_RAW says it needs root and exits 2', function () {
+    // As root, the example runs as nobody (uid 65534), which has no capability.
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const r = spawnSync(process.execPath, ['--require', 'tsx/cjs', path.join(ROOT, 'examples', 'packet-sniff.ts')], {
+      ...asNobody,
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    if (r.error !== undefined) throw r.error;
+    assert.deepEqual([r.status, r.stdout, r.stderr], [2, '', 'packet-sniff needs CAP_NET_RAW: run it as root\n']);
   });
 
   it('ping.ts: ICMP echo to 127.0.0.1, three requests, three replies (a ping socket, or a raw one)', async function () {

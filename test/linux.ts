@@ -10,6 +10,8 @@ function linux<T extends number>(value: T | undefined, name: string): T {
 }
 
 export const AF_NETLINK = linux(bsdsock.AF_NETLINK, 'AF_NETLINK');
+export const AF_PACKET = linux(bsdsock.AF_PACKET, 'AF_PACKET');
+export const AF_VSOCK = linux(bsdsock.AF_VSOCK, 'AF_VSOCK');
 export const EAI_ADDRFAMILY = linux(bsdsock.EAI_ADDRFAMILY, 'EAI_ADDRFAMILY');
 export const EPOLLERR = linux(bsdsock.EPOLLERR, 'EPOLLERR');
 export const EPOLLET = linux(bsdsock.EPOLLET, 'EPOLLET');
@@ -23,6 +25,8 @@ export const EPOLLRDHUP = linux(bsdsock.EPOLLRDHUP, 'EPOLLRDHUP');
 export const EPOLL_CLOEXEC = linux(bsdsock.EPOLL_CLOEXEC, 'EPOLL_CLOEXEC');
 export const NETLINK_ROUTE = linux(bsdsock.NETLINK_ROUTE, 'NETLINK_ROUTE');
 export const NETLINK_USERSOCK = linux(bsdsock.NETLINK_USERSOCK, 'NETLINK_USERSOCK');
+export const PACKET_HOST = linux(bsdsock.PACKET_HOST, 'PACKET_HOST');
+export const PACKET_OUTGOING = linux(bsdsock.PACKET_OUTGOING, 'PACKET_OUTGOING');
 export const POLLRDHUP = linux(bsdsock.POLLRDHUP, 'POLLRDHUP');
 export const SCM_CREDENTIALS = linux(bsdsock.SCM_CREDENTIALS, 'SCM_CREDENTIALS');
 export const SOCK_CLOEXEC = linux(bsdsock.SOCK_CLOEXEC, 'SOCK_CLOEXEC');
@@ -33,3 +37,10 @@ export const SO_PEERCRED = linux(bsdsock.SO_PEERCRED, 'SO_PEERCRED');
 export const SO_PROTOCOL = linux(bsdsock.SO_PROTOCOL, 'SO_PROTOCOL');
 export const TCP_INFO = linux(bsdsock.TCP_INFO, 'TCP_INFO');
 export const TCP_KEEPIDLE = linux(bsdsock.TCP_KEEPIDLE, 'TCP_KEEPIDLE');
+export const VMADDR_CID_ANY = linux(bsdsock.VMADDR_CID_ANY, 'VMADDR_CID_ANY');
+export const VMADDR_CID_HOST = linux(bsdsock.VMADDR_CID_HOST, 'VMADDR_CID_HOST');
+export const VMADDR_CID_LOCAL = linux(bsdsock.VMADDR_CID_LOCAL, 'VMADDR_CID_LOCAL');
+export const VMADDR_PORT_ANY = linux(bsdsock.VMADDR_PORT_ANY, 'VMADDR_PORT_ANY');
+export const SO_VM_SOCKETS_BUFFER_MAX_SIZE = linux(bsdsock.SO_VM_SOCKETS_BUFFER_MAX_SIZE, 'SO_VM_SOCKETS_BUFFER_MAX_SIZE');
+export const SO_VM_SOCKETS_BUFFER_SIZE = linux(bsdsock.SO_VM_SOCKETS_BUFFER_SIZE, 'SO_VM_SOCKETS_BUFFER_SIZE');
+export const SO_VM_SOCKETS_CONNECT_TIMEOUT = linux(bsdsock.SO_VM_SOCKETS_CONNECT_TIMEOUT, 'SO_VM_SOCKETS_CONNECT_TIMEOUT');

@@ -60,6 +60,14 @@ int gethostname(std::string* name) {
   return 0;
 }
 
+int sethostname(const void* name, size_t len) {
+  // The kernel's length is an int (a size_t on macOS and the BSDs): larger
+  // than any host name it takes, but it must not wrap.
+  if (len > 0x7fffffff) return -EINVAL;
+  if (::sethostname(static_cast<const char*>(name), len) == -1) return -errno;
+  return 0;
+}
+
 #if defined(__GLIBC__)
 int gethostbyname(const char* name, int family, HostEntry* out) {
   int herr = 0;

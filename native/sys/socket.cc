@@ -302,11 +302,19 @@ ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
 ssize_t recvmsg(int fd, msghdr* msg, int flags) {
   const socklen_t namelen = msg->msg_namelen;
   const auto controllen = msg->msg_controllen;
-  ssize_t r = retry([&] {
+  int extra = MSG_CMSG_CLOEXEC;
+  auto call = [&] {
     msg->msg_namelen = namelen;
     msg->msg_controllen = controllen;
-    return ::recvmsg(fd, msg, flags | MSG_CMSG_CLOEXEC);
-  });
+    return ::recvmsg(fd, msg, flags | extra);
+  };
+  ssize_t r = retry(call);
+  // A family that passes no fds may refuse a flag it has no use for before
+  // it reads anything (AF_PACKET: EINVAL); then the call is made as asked.
+  if (r == -EINVAL && extra != 0 && (flags & extra) == 0) {
+    extra = 0;
+    r = retry(call);
+  }
   // Linux echoes MSG_CMSG_CLOEXEC in msg_flags: report it only if asked for.
   if (r >= 0 && (flags & MSG_CMSG_CLOEXEC) == 0) msg->msg_flags &= ~MSG_CMSG_CLOEXEC;
   return r;

@@ -82,7 +82,8 @@ ssize_t sendto(int fd, const void* buf, size_t len, int flags,
 // sendmsg(2) with MSG_NOSIGNAL.
 ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 // recvmsg(2) with MSG_CMSG_CLOEXEC where the platform has it, so that fds
-// received with SCM_RIGHTS are close-on-exec like every fd bsdsock makes.
+// received with SCM_RIGHTS are close-on-exec like every fd bsdsock makes
+// (without it where the family refuses it with EINVAL: AF_PACKET).
 // msg_namelen and msg_controllen are in/out, and reset before an EINTR retry.
 ssize_t recvmsg(int fd, msghdr* msg, int flags);
 
@@ -180,6 +181,10 @@ int getnameinfo(const sockaddr* addr, socklen_t len, int flags, std::string* hos
                 std::string* service, int* sys_errno);
 // gethostname(2). Returns 0 or -errno.
 int gethostname(std::string* name);
+// sethostname(2) to the `len` bytes of `name` (no NUL needed). Returns 0 or
+// -errno: EPERM without CAP_SYS_ADMIN (checked first on Linux), EINVAL for
+// more than 64 bytes.
+int sethostname(const void* name, size_t len);
 
 // A struct hostent, copied out.
 struct HostEntry {

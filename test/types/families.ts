@@ -8,7 +8,7 @@ import { Buffer } from 'node:buffer';
 import {
   AF_INET,
   AF_INET6,
-  AF_NETLINK,
+  AF_KEY,
   AF_UNIX,
   SOCK_DGRAM,
   SOCK_RAW,
@@ -106,16 +106,18 @@ export async function unix(): Promise<void> {
 }
 
 export function otherFamilies(): void {
-  // AF_NETLINK exists only on Linux: undefined elsewhere, so it is checked.
+  // AF_KEY exists only on Linux: undefined elsewhere, so it is checked.
   // @ts-expect-error: possibly undefined
-  socket(AF_NETLINK, SOCK_RAW);
-  if (AF_NETLINK === undefined) return;
-  const n = socket(AF_NETLINK, SOCK_RAW, 0);
+  socket(AF_KEY, SOCK_RAW);
+  if (AF_KEY === undefined) return;
+  const n = socket(AF_KEY, SOCK_RAW, 2);
   // A family without typed addresses takes and returns the raw struct sockaddr.
   exactly<Buffer>()(n.getsockname());
-  n.bind(new Uint8Array(12));
+  n.bind(new Uint8Array(16));
   // @ts-expect-error: not a [host, port]
   n.bind(['127.0.0.1', 0]);
+  // @ts-expect-error: not a [pid, groups] either
+  n.bind([0, 0]);
   exactly<Buffer | null>()(n.recvfrom(100)[1]); // whether every sender has an address is the family's business
 }
 
