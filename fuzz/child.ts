@@ -255,12 +255,13 @@ function makePool(batch: number): void {
   const [qa, qb] = socketpair(bsdsock.AF_UNIX, bsdsock.SOCK_SEQPACKET);
   sock('seqpacket pair end a', qa);
   sock('seqpacket pair end b', qb, { timeout: t5 });
+  let nl: Sock | null = null;
   try {
-    const nl = socket(bsdsock.AF_NETLINK ?? -1, bsdsock.SOCK_RAW, bsdsock.NETLINK_USERSOCK ?? -1);
-    nl.bind(Buffer.from([16, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    nl = socket(bsdsock.AF_NETLINK ?? -1, bsdsock.SOCK_RAW, bsdsock.NETLINK_USERSOCK ?? -1);
+    nl.bind([0, 0]); // AF_NETLINK's [pid, groups]: the kernel picks the port id
     sock('netlink usersock', nl, { address: nl.getsockname() });
   } catch {
-    // no netlink here
+    nl?.close(); // no netlink here
   }
   const closed = socket();
   add({ label: 'closed tcp4 socket', value: closed, fd: closed.fileno() });
@@ -380,6 +381,29 @@ function targets(): Target[] {
       out.push(...members(name, v.prototype as object, v));
     } else {
       out.push({ label: name, kind: 'call', fn: v as Target['fn'], arity: v.length, params: paramNames(v, false) });
+    }
+  }
+  // The module-level fd functions act on any fd of the process, the
+  // fuzzer's own included: dup()'s new fd is closed at once, and close() of
+  // an fd that may be open here (0-1023) closes a fresh one on /dev/null
+  // instead, so that the real close(2) still runs. Outside that range fds
+  // pass as given (EBADF, or a bad-argument error).
+  for (const t of out) {
+    if (t.kind !== 'call') continue;
+    if (t.label === 'dup') {
+      const dup = t.fn;
+      t.fn = function (this: unknown, ...args: unknown[]) {
+        const r = dup.apply(this, args as never);
+        if (typeof r === 'number' && r >= 0) bsdsock.close(r);
+        return r;
+      } as Target['fn'];
+    } else if (t.label === 'close') {
+      const close = t.fn;
+      t.fn = function (this: unknown, ...args: unknown[]) {
+        const fd = args[0];
+        if (typeof fd === 'number' && Number.isInteger(fd) && fd >= 0 && fd < 1024) args[0] = fs.openSync('/dev/null', 'r');
+        return close.apply(this, args as never);
+      } as Target['fn'];
     }
   }
   // makefile()'s files: their class is not exported, only their type.

@@ -4,6 +4,8 @@
 // in the fuzz child before any call.
 //
 // Always:
+// - sethostname(2) never runs: it answers EPERM (the host name is the whole
+//   machine's, whatever namespace the child has);
 // - socket(2) and socketpair(2) only for AF_UNIX, AF_INET, AF_INET6, and
 //   AF_NETLINK with NETLINK_USERSOCK (whose messages only ever reach user
 //   sockets). A random family could otherwise be AF_VSOCK (the hypervisor),
@@ -42,6 +44,7 @@ const AF_INET = 2;
 const AF_INET6 = 10;
 const AF_NETLINK = 16;
 const NETLINK_USERSOCK = 2;
+const EPERM = 1;
 const EAFNOSUPPORT = 97;
 const EPROTONOSUPPORT = 93;
 const EADDRNOTAVAIL = 99;
@@ -100,6 +103,10 @@ export function classify(b: Uint8Array): 'loopback' | 'wildcard' | 'other-ip' | 
 /** Installs the fences; `netns` says whether the run has a network namespace of its own. */
 export function installFence(netns: boolean): void {
   const n = native as Mutable;
+  // The host name is the whole machine's (a network namespace does not
+  // hold it): sethostname(2) answers EPERM, as it does to a process without
+  // CAP_SYS_ADMIN, whatever the name. lib/'s checks before it still run.
+  n.sethostname = () => -EPERM;
   const { socket, socketpair, poll, epollWait } = n;
   n.socket = (family, type, proto) => allowedSocket(family, proto) || socket(family, type, proto);
   n.socketpair = (family, type, proto, out) => allowedSocket(family, proto) || socketpair(family, type, proto, out);

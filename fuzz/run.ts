@@ -77,8 +77,10 @@ function isolation(): { prefix: string[]; mode: FuzzSummary['isolation'] } {
   if (process.env.BSDSOCK_FUZZ_ISOLATION === 'fenced') return { prefix: [], mode: 'fenced' };
   const lo = "ip link set lo up 2>/dev/null || python3 -c 'import fcntl,socket,struct; fcntl.ioctl(socket.socket(), 0x8914, struct.pack(\"16sh\", b\"lo\", 0x49))'";
   for (const [flags, mode] of [
-    ['-n', 'netns'],
-    ['-rn', 'userns'],
+    // -u too: a UTS namespace of its own, so that not even a sethostname
+    // past the fence (fuzz/fence.ts) could rename the machine.
+    ['-nu', 'netns'],
+    ['-rnu', 'userns'],
   ] as const) {
     const probe = spawnSync('unshare', [flags, 'sh', '-c', lo], { stdio: 'ignore', timeout: 10000 });
     if (probe.status === 0) return { prefix: ['unshare', flags, 'sh', '-c', `${lo} && exec "$0" "$@"`], mode };
