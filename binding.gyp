@@ -6,6 +6,7 @@
         "native/sys/socket.cc",
         "native/sys/addr.cc",
         "native/sys/names.cc",
+        "native/sys/mmsg.cc",
         "native/binding.cc",
         "native/calls.cc",
         "native/io.cc",
@@ -17,7 +18,8 @@
         "native/poller.cc",
         "native/names.cc",
         "native/msg.cc",
-        "native/sendfile.cc"
+        "native/sendfile.cc",
+        "native/mmsg.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

@@ -348,3 +348,5 @@ export const POLLRDHUP: number = c.POLLRDHUP;
 export const POLLRDNORM: number = c.POLLRDNORM;
 export const POLLWRBAND: number = c.POLLWRBAND;
 export const POLLWRNORM: number = c.POLLWRNORM;
+export const UDP_GRO: number = c.UDP_GRO;
+export const UDP_SEGMENT: number = c.UDP_SEGMENT;

@@ -54,6 +54,7 @@ export {
   type RecvFdsResult,
   type MessageSocket,
 } from './message';
+export { groSegments, groSegmentSize, MMSG_MAX, type RecvmmsgIntoResult, type MmsgMessage, type RecvmmsgResult } from './mmsg';
 export type { SocketFile, FileData, MakefileOptions } from './makefile';
 export { constants } from './constants';
 export { addon, type AddonInfo } from './addon';

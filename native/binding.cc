@@ -112,6 +112,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPoller(env, exports);
   InitNames(env, exports);
   if (fast != nullptr) InitMsg(env, exports, fast);
+  if (fast != nullptr) InitMmsg(env, exports, fast);
   InitSendfile(env, exports);
   exports.Set("SOCKADDR_STORAGE_SIZE",
               Napi::Number::New(env, sizeof(sockaddr_storage)));
