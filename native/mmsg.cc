@@ -9,7 +9,7 @@
 // call into V8). The per-message integers travel in the "mmsg memory", an
 // ArrayBuffer that lib/mmsg.ts owns and passes with every call (never kept
 // here: it may be detached, and lib/ may replace it). Its layout, for a
-// capacity of `cap` messages (frame slot 13), is five int32 arrays of `cap`
+// capacity of `cap` messages (frame slot 13), is six int32 arrays of `cap`
 // entries followed by `cap` sockaddrs of kNameSize bytes:
 //
 //   array  received (recvmmsg)               sent (sendmmsg)
@@ -19,6 +19,8 @@
 //   A3     msg_namelen                       the length of name slot k
 //   A4     where the pool copied message i   -
 //          in the small-results slab (-1: not copied)
+//   A5     the first message of the run of   -
+//          messages from the same sender that i belongs to
 //   names  the sender of message i           the sockaddr of name slot k
 //
 // Frame slots used (binding.h): 0 fd, 3 flags, 7 the result (a count or
@@ -42,7 +44,7 @@ namespace bsdsock {
 namespace {
 
 constexpr size_t kNameSize = sizeof(sockaddr_storage);
-constexpr size_t kArrays = 5;
+constexpr size_t kArrays = 6;
 constexpr double kNoSlab = -65536;    // as native/io.cc: a pool slab too short (detached)
 constexpr double kNoMemory = -65537;  // an mmsg memory too short (detached)
 
@@ -91,44 +93,68 @@ struct Scratch {
 };
 thread_local Scratch scratch;
 
+// The thread's scratch arrays, looked up once per call: each access to a
+// thread_local from a shared library is a call to __tls_get_addr (about 190
+// instructions per datagram when the loops did it, callgrind).
+Scratch& TheScratch() { return scratch; }
+
 // The arguments: `fixed` (at most 3) leading values, then, when `views`,
-// up to kMaxBatch views; they land in scratch.args. Returns the count of
-// views.
-size_t Args(napi_env env, napi_callback_info info, size_t fixed, bool views, FastState** s) {
-  size_t argc = fixed + (views ? sys::kMaxBatch : 0);
+// up to kMaxBatch views; they land in sc.args. Returns the count of views.
+// The count is asked first: napi_get_cb_info fills every slot it is given
+// beyond the arguments with undefined, 1,000 of them for a batch of 64.
+size_t Args(napi_env env, napi_callback_info info, Scratch& sc, size_t fixed, bool views, FastState** s) {
+  size_t argc = 0;
   void* st = nullptr;
-  napi_get_cb_info(env, info, &argc, scratch.args, nullptr, &st);
+  napi_get_cb_info(env, info, &argc, nullptr, nullptr, &st);
   *s = static_cast<FastState*>(st);
+  const size_t cap = fixed + (views ? sys::kMaxBatch : 0);
+  if (argc > cap) argc = cap;
+  size_t got = argc < fixed ? fixed : argc;  // missing leading values read as undefined
+  napi_get_cb_info(env, info, &got, sc.args, nullptr, nullptr);
   return argc < fixed ? 0 : argc - fixed;
 }
 
-// The views at scratch.args[first...] as iovecs; false with a TypeError
-// pending for one that is not a view.
-bool Views(napi_env env, size_t first, size_t n) {
-  if (scratch.iov.size() < n) scratch.iov.resize(n);
+// The views at sc.args[first...] as iovecs; false with a TypeError pending
+// for one that is not a view.
+bool Views(napi_env env, Scratch& sc, size_t first, size_t n) {
+  if (sc.iov.size() < n) sc.iov.resize(n);
+  iovec* iov = sc.iov.data();
   for (size_t i = 0; i < n; i++) {
     uint8_t* data = nullptr;
     size_t len = 0;
-    if (const char* bad = LookupView(env, scratch.args[first + i], &data, &len)) {
+    if (const char* bad = LookupView(env, sc.args[first + i], &data, &len)) {
       napi_throw_type_error(env, nullptr, bad);
       return false;
     }
-    scratch.iov[i] = iovec{data, len};
+    iov[i] = iovec{data, len};
   }
   return true;
 }
 
-// `n` message headers, zeroed.
-sys::mmsghdr* Headers(size_t n) {
-  if (scratch.msgs.size() < n) scratch.msgs.resize(n);
-  std::memset(scratch.msgs.data(), 0, n * sizeof(sys::mmsghdr));
-  return scratch.msgs.data();
+// `n` message headers, each pointing at its iovec; the other fields are
+// the callers' to set.
+sys::mmsghdr* Headers(Scratch& sc, size_t n) {
+  if (sc.msgs.size() < n) sc.msgs.resize(n);
+  sys::mmsghdr* msgs = sc.msgs.data();
+  iovec* iov = sc.iov.data();
+  for (size_t i = 0; i < n; i++) {
+    msghdr& h = msgs[i].msg_hdr;
+    h.msg_name = nullptr;
+    h.msg_namelen = 0;
+    h.msg_iov = &iov[i];
+    h.msg_iovlen = 1;
+    h.msg_control = nullptr;
+    h.msg_controllen = 0;
+    h.msg_flags = 0;
+    msgs[i].msg_len = 0;
+  }
+  return msgs;
 }
 
-unsigned char* Control(size_t bytes) {
+unsigned char* Control(Scratch& sc, size_t bytes) {
   const size_t words = (bytes + 7) / 8;
-  if (scratch.control.size() < words) scratch.control.resize(words);
-  return reinterpret_cast<unsigned char*>(scratch.control.data());
+  if (sc.control.size() < words) sc.control.resize(words);
+  return reinterpret_cast<unsigned char*>(sc.control.data());
 }
 
 // The segment size of a GRO-coalesced receive, from its UDP_GRO control
@@ -151,14 +177,12 @@ int GroSize(msghdr* h) {
 
 // Points each of `n` headers at its view, its name slot and, when
 // `control` > 0, at `control` bytes of control buffer of its own.
-void PrepareReceive(sys::mmsghdr* msgs, size_t n, const Memory& m, size_t control) {
-  unsigned char* ctrl = control > 0 ? Control(n * control) : nullptr;
+void PrepareReceive(Scratch& sc, sys::mmsghdr* msgs, size_t n, const Memory& m, size_t control) {
+  unsigned char* ctrl = control > 0 ? Control(sc, n * control) : nullptr;
   for (size_t i = 0; i < n; i++) {
     msghdr& h = msgs[i].msg_hdr;
     h.msg_name = m.names + i * kNameSize;
     h.msg_namelen = kNameSize;
-    h.msg_iov = &scratch.iov[i];
-    h.msg_iovlen = 1;
     if (ctrl != nullptr) {
       h.msg_control = ctrl + i * control;
       h.msg_controllen = control;
@@ -174,7 +198,13 @@ void StoreReceived(sys::mmsghdr* msgs, int count, const Memory& m) {
     m.a[1][i] = h.msg_flags;
     m.a[2][i] = GroSize(&h);
     // A peer without an address (an unbound AF_UNIX socket) gives 0.
-    m.a[3][i] = static_cast<int32_t>(h.msg_namelen > kNameSize ? kNameSize : h.msg_namelen);
+    const size_t len = h.msg_namelen > kNameSize ? kNameSize : h.msg_namelen;
+    m.a[3][i] = static_cast<int32_t>(len);
+    // A batch usually comes from one peer, or a few in runs: lib/ decodes
+    // each run's address once.
+    const bool same = i > 0 && static_cast<size_t>(m.a[3][i - 1]) == len &&
+                      std::memcmp(m.names + i * kNameSize, m.names + (i - 1) * kNameSize, len) == 0;
+    m.a[5][i] = same ? m.a[5][i - 1] : i;
   }
 }
 
@@ -195,27 +225,26 @@ bool ControlSize(napi_env env, const double* f, size_t* control) {
 // (A1, 0 for none): frame fd, flags, count -> result.
 napi_value Sendmmsg(napi_env env, napi_callback_info info) {
   FastState* s;
-  const size_t views = Args(env, info, 1, true, &s);
+  Scratch& sc = TheScratch();
+  const size_t views = Args(env, info, sc, 1, true, &s);
   double* f = s->frame;
   Memory m;
-  if (!GetMemory(env, scratch.args[0], f, &m)) return nullptr;
+  if (!GetMemory(env, sc.args[0], f, &m)) return nullptr;
   const size_t n = static_cast<size_t>(f[12]);
   if (n > views) {
     napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
     return nullptr;
   }
-  if (!Views(env, 1, n)) return nullptr;
-  sys::mmsghdr* msgs = Headers(n);
+  if (!Views(env, sc, 1, n)) return nullptr;
+  sys::mmsghdr* msgs = Headers(sc, n);
   // A UDP_SEGMENT item per message that has a segment size.
   constexpr size_t kSegSpace = CMSG_SPACE(sizeof(uint16_t));
   size_t segmented = 0;
   for (size_t i = 0; i < n; i++) segmented += m.a[1][i] != 0;
-  unsigned char* ctrl = segmented > 0 ? Control(segmented * kSegSpace) : nullptr;
+  unsigned char* ctrl = segmented > 0 ? Control(sc, segmented * kSegSpace) : nullptr;
   if (ctrl != nullptr) std::memset(ctrl, 0, segmented * kSegSpace);  // the padding goes to the kernel
   for (size_t i = 0; i < n; i++) {
     msghdr& h = msgs[i].msg_hdr;
-    h.msg_iov = &scratch.iov[i];
-    h.msg_iovlen = 1;
     const int32_t slot = m.a[0][i];
     if (slot >= 0) {
       const int32_t len = static_cast<uint32_t>(slot) < m.cap ? m.a[3][slot] : -1;
@@ -257,19 +286,20 @@ napi_value Sendmmsg(napi_env env, napi_callback_info info) {
 // bytes -> result; A0-A3 and the names filled for each message received.
 napi_value RecvmmsgViews(napi_env env, napi_callback_info info) {
   FastState* s;
-  const size_t views = Args(env, info, 1, true, &s);
+  Scratch& sc = TheScratch();
+  const size_t views = Args(env, info, sc, 1, true, &s);
   double* f = s->frame;
   Memory m;
   size_t control;
-  if (!GetMemory(env, scratch.args[0], f, &m) || !ControlSize(env, f, &control)) return nullptr;
+  if (!GetMemory(env, sc.args[0], f, &m) || !ControlSize(env, f, &control)) return nullptr;
   const size_t n = static_cast<size_t>(f[12]);
   if (n > views) {
     napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
     return nullptr;
   }
-  if (!Views(env, 1, n)) return nullptr;
-  sys::mmsghdr* msgs = Headers(n);
-  PrepareReceive(msgs, n, m, control);
+  if (!Views(env, sc, 1, n)) return nullptr;
+  sys::mmsghdr* msgs = Headers(sc, n);
+  PrepareReceive(sc, msgs, n, m, control);
   const int r = sys::recvmmsg(SlotInt(f[0]), msgs, static_cast<unsigned>(n), SlotInt(f[3], 0));
   f[7] = r;
   if (r > 0) StoreReceived(msgs, r, m);
@@ -287,17 +317,18 @@ napi_value RecvmmsgViews(napi_env env, napi_callback_info info) {
 // short for the range gives kNoSlab.
 napi_value RecvmmsgPool(napi_env env, napi_callback_info info) {
   FastState* s;
-  if (Args(env, info, 3, false, &s) != 0) return nullptr;  // never: no views
+  Scratch& sc = TheScratch();
+  if (Args(env, info, sc, 3, false, &s) != 0) return nullptr;  // never: no views
   double* f = s->frame;
   Memory m;
   size_t control;
   void* base = nullptr;
   size_t bytes = 0;
-  if (napi_get_arraybuffer_info(env, scratch.args[0], &base, &bytes) != napi_ok) {
+  if (napi_get_arraybuffer_info(env, sc.args[0], &base, &bytes) != napi_ok) {
     napi_throw_type_error(env, nullptr, "bsdsock: expected an ArrayBuffer");
     return nullptr;
   }
-  if (!GetMemory(env, scratch.args[2], f, &m) || !ControlSize(env, f, &control)) return nullptr;
+  if (!GetMemory(env, sc.args[2], f, &m) || !ControlSize(env, f, &control)) return nullptr;
   const size_t n = static_cast<size_t>(f[12]);
   const double off = f[1];
   const double size = f[14];
@@ -312,10 +343,10 @@ napi_value RecvmmsgPool(napi_env env, napi_callback_info info) {
   }
   const size_t each = static_cast<size_t>(size);
   uint8_t* data = static_cast<uint8_t*>(base) + static_cast<size_t>(off);
-  if (scratch.iov.size() < n) scratch.iov.resize(n);
-  for (size_t i = 0; i < n; i++) scratch.iov[i] = iovec{data + i * each, each};
-  sys::mmsghdr* msgs = Headers(n);
-  PrepareReceive(msgs, n, m, control);
+  if (sc.iov.size() < n) sc.iov.resize(n);
+  for (size_t i = 0; i < n; i++) sc.iov[i] = iovec{data + i * each, each};
+  sys::mmsghdr* msgs = Headers(sc, n);
+  PrepareReceive(sc, msgs, n, m, control);
   const int r = sys::recvmmsg(SlotInt(f[0]), msgs, static_cast<unsigned>(n), SlotInt(f[3], 0));
   f[7] = r;
   if (r <= 0) return nullptr;
@@ -325,7 +356,7 @@ napi_value RecvmmsgPool(napi_env env, napi_callback_info info) {
   size_t small_bytes = 0;
   double at = f[4];
   const double limit = f[5];
-  if (napi_get_arraybuffer_info(env, scratch.args[1], &small_base, &small_bytes) != napi_ok ||
+  if (napi_get_arraybuffer_info(env, sc.args[1], &small_base, &small_bytes) != napi_ok ||
       !(at >= 0 && at <= static_cast<double>(small_bytes))) {
     for (int i = 0; i < r; i++) m.a[4][i] = -1;
     f[6] = -1;
