@@ -15,7 +15,8 @@ import {
   socket,
   type Socket,
 } from '../../dist';
-import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
+import * as batch from './bsdsock-batch';
+import { CHUNK, MSG, getU64, isBatch, now, parseArgs, putU64, ready, report, reportDatagrams, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -130,7 +131,11 @@ async function client(): Promise<void> {
   s.close();
 }
 
-(args.role === 'server' ? server() : client()).catch((err: unknown) => {
-  process.stderr.write(`${String(err)}\n`);
-  process.exit(1);
-});
+if (isBatch(args.workload)) {
+  batch.run(args, 'async');
+} else {
+  (args.role === 'server' ? server() : client()).catch((err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -34,9 +34,10 @@ import { decodeAddrOut, toSockaddr } from '../../dist/address';
 import { native } from '../../dist/binding';
 import { END, getsockoptInt, recv, recvfrom, send, sendto } from '../../dist/fast';
 import { askCount } from './bsdsock-datagrams';
-import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
+import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, isBatch, now, parseArgs, unsupported, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
+if (isBatch(args.workload)) unsupported('the floor has no batch calls');
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
 const EAGAIN = -constants.errno.EAGAIN;
 const ENOBUFS = -constants.errno.ENOBUFS;

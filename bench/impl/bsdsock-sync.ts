@@ -18,8 +18,9 @@ import {
   socketpair,
   type Socket,
 } from '../../dist';
+import * as batch from './bsdsock-batch';
 import { askCount } from './bsdsock-datagrams';
-import { CHUNK, MSG, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
+import { CHUNK, MSG, getU64, isBatch, now, parseArgs, putU64, ready, report, reportDatagrams, reportOverhead, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 const family = args.transport === 'unix' ? AF_UNIX : AF_INET;
@@ -141,6 +142,7 @@ function overhead(): void {
   b.close();
 }
 
-if (args.role === 'server') server();
+if (isBatch(args.workload) && args.role !== 'overhead') batch.run(args, 'sync');
+else if (args.role === 'server') server();
 else if (args.role === 'client') client();
 else overhead();

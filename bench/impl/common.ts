@@ -8,7 +8,7 @@
 export const MSG = 64;
 export const CHUNK = 65536;
 
-export type Workload = 'pingpong' | 'bulk' | 'dgram';
+export type Workload = 'pingpong' | 'bulk' | 'dgram' | BatchWorkload;
 export type Transport = 'tcp' | 'udp' | 'unix';
 
 export interface Args {
@@ -91,4 +91,29 @@ export function warmBytes(count: number): number {
 
 export function warmDatagrams(count: number): number {
   return Math.floor(count / 10);
+}
+
+// ---- batched datagrams (bench/c/bench.c: batch_server, batch_client) -------
+
+/** The dgram protocol with datagrams of 64 or 1,200 bytes, moved in batches; gso1200 with UDP GSO and GRO. */
+export type BatchWorkload = 'batch64' | 'batch1200' | 'gso1200';
+/** Datagrams per batch: per sendmmsg/recvmmsg, or per Bun sendMany. */
+export const BATCH = 64;
+/** Datagrams per GSO buffer in gso1200 (two buffers per sendmmsg). */
+export const GSO_SEGS = 32;
+
+export function isBatch(workload: string): workload is BatchWorkload {
+  return workload === 'batch64' || workload === 'batch1200' || workload === 'gso1200';
+}
+
+/** The size of each datagram of a datagram workload. */
+export function datagramSize(workload: string): number {
+  return workload === 'batch1200' || workload === 'gso1200' ? 1200 : MSG;
+}
+
+/** The result line of a batched datagram client: as reportDatagrams, with datagrams of `size` bytes. */
+export function reportBatch(reply: Buffer | null, sent: number, count: number, seconds: number, size: number): void {
+  if (reply === null) throw new Error('no answer');
+  const lost = sent - getU64(reply);
+  report(count - lost, (count - lost) * size, seconds, lost);
 }

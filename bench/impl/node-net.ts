@@ -5,7 +5,7 @@
 import dgram = require('node:dgram');
 import net = require('node:net');
 
-import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, getU64, now, parseArgs, putU64, ready, report, reportDatagrams, unsupported, warmBytes, warmDatagrams } from './common';
+import { CHUNK as CHUNK_SIZE, MSG as MSG_SIZE, datagramSize, getU64, isBatch, now, parseArgs, putU64, ready, report, reportBatch, unsupported, warmBytes, warmDatagrams } from './common';
 
 const args = parseArgs(process.argv.slice(2));
 // The callbacks read these copies, not the imports, which cost a getter call
@@ -110,7 +110,9 @@ function dgramServer(): void {
 function dgramClient(): void {
   const s = dgram.createSocket('udp4');
   const port = Number(args.where);
-  const msg = Buffer.alloc(MSG, 'D');
+  // 64 bytes, or 1,200 in batch1200: Node sends one datagram per send.
+  const size = datagramSize(args.workload);
+  const msg = Buffer.alloc(size, 'D');
   const count = args.count;
   const warm = warmDatagrams(count);
   const total = warm + count;
@@ -119,7 +121,7 @@ function dgramClient(): void {
   let timer: NodeJS.Timeout | undefined;
   s.on('message', (m) => {
     clearInterval(timer);
-    reportDatagrams(m, total, count, now() - t0);
+    reportBatch(m, total, count, now() - t0, size);
     s.close();
   });
   // Node queues sends: keep a bounded number in flight, as a real program must.
@@ -150,6 +152,9 @@ function dgramClient(): void {
   s.bind(0, '127.0.0.1', pump);
 }
 
-if (args.workload === 'dgram' && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
-if (args.workload === 'dgram') (args.role === 'server' ? dgramServer : dgramClient)();
+// The batch workloads: dgram's code, one datagram per send (dgram has no batch call).
+const datagrams = args.workload === 'dgram' || isBatch(args.workload);
+if (args.workload === 'gso1200') unsupported('Node dgram has no GSO');
+if (datagrams && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
+if (datagrams) (args.role === 'server' ? dgramServer : dgramClient)();
 else (args.role === 'server' ? streamServer : streamClient)();
