@@ -412,8 +412,8 @@ const FILLED = Symbol('filled');
  * the buffers themselves, so a receive loop allocates nothing per call.
  * Read it, or copy what you keep, before the next call with that list;
  * alternate between two lists to keep one batch while receiving the next.
- * A result made for 0..1024 buffers has arrays of that length; entries
- * from `count` on are left from earlier calls.
+ * Its arrays have an entry per buffer (more when the array was longer
+ * before); entries from `count` on are left from earlier calls.
  */
 export class RecvmmsgIntoResult {
   /** How many messages were received: `buffers[0]` to `buffers[count - 1]` hold them. */

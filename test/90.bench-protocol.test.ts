@@ -115,6 +115,8 @@ describe('90 benchmark protocol', function () {
     ['batch1200', 'udp', 'bun', 'sync'],
     ['batch1200', 'udp', 'node', 'single'],
     ['batch1200', 'unix', 'async', 'sync'],
+    ['gso64', 'udp', 'c', 'async'],
+    ['gso64', 'udp', 'sync', 'c'],
     ['gso1200', 'udp', 'c', 'sync'],
     ['gso1200', 'udp', 'sync', 'async'],
     ['gso1200', 'udp', 'async', 'c'],
@@ -130,7 +132,7 @@ describe('90 benchmark protocol', function () {
       const r = await run(server, client, workload, transport, count);
       assert.equal(r.ops + r.lost, count);
       assert.ok(r.lost >= 0 && r.ops > 0, JSON.stringify(r));
-      assert.equal(r.bytes, r.ops * (workload === 'batch64' ? 64 : 1200));
+      assert.equal(r.bytes, r.ops * (workload.endsWith('1200') ? 1200 : 64));
     });
   }
 
@@ -146,6 +148,8 @@ describe('90 benchmark protocol', function () {
     ['single', 'dgram', 'udp', 'only the batch workloads'],
     ['bun', 'batch64', 'unix', "Bun's udpSocket is UDP only"],
     ['bun', 'gso1200', 'udp', "Bun's udpSocket has no GSO"],
+    ['node', 'gso64', 'udp', 'Node dgram has no GSO'],
+    ['async', 'gso64', 'unix', 'no GSO over AF_UNIX'],
     ['bun', 'dgram', 'udp', 'only the batch workloads'],
   ] as const) {
     it(`${impl} declines ${workload} over ${transport} with an unsupported line`, async function () {

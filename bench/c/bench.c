@@ -38,12 +38,12 @@
  *       single-threaded process and again with one idle thread (see
  *       overhead() below): {"getsockopt":..,"recvWouldBlock":..,
  *       "getsockoptThreaded":..,"recvWouldBlockThreaded":..}
- *   bench server|client <batch64|batch1200|gso1200> <udp|unix> ...
+ *   bench server|client <batch64|batch1200|gso64|gso1200> <udp|unix> ...
  *       batched datagrams (see batch_server/batch_client below): the dgram
  *       protocol with 64- or 1200-byte datagrams, moved 64 at a time with
- *       sendmmsg(2)/recvmmsg(2); gso1200 sends UDP GSO buffers (UDP_SEGMENT)
- *       and receives with UDP_GRO, splitting by the segment size. The same
- *       JSON line as dgram.
+ *       sendmmsg(2)/recvmmsg(2); gso64 and gso1200 send UDP GSO buffers
+ *       (UDP_SEGMENT) and receive with UDP_GRO, splitting by the segment
+ *       size. The same JSON line as dgram.
  *   bench spin <count>
  *       a loop of count iterations of about one cycle each on an idle core
  *       (see spin() below), which the suite runs between rounds to see how
@@ -314,16 +314,16 @@ static int client(const char *workload, const char *transport, const char *where
 // ---- batched datagrams: the limit for bsdsock's sendmmsg/recvmmsg -----------
 //
 // The dgram protocol, 64 datagrams per syscall. batch64 and batch1200 send
-// datagrams of that size; gso1200 sends 1200-byte datagrams as GSO buffers
-// of 32 segments (UDP_SEGMENT, two buffers per sendmmsg) to a receiver with
+// datagrams of that size; gso64 and gso1200 send them as GSO buffers of 32
+// segments (UDP_SEGMENT, two buffers per sendmmsg) to a receiver with
 // UDP_GRO on, which gets them coalesced and counts each segment.
 
 #define BATCH 64
 #define GSO_SEGS 32
 #define BIG 65536
 
-static int batch_size(const char *workload) { return strcmp(workload, "batch64") == 0 ? 64 : 1200; }
-static int batch_gso(const char *workload) { return strcmp(workload, "gso1200") == 0; }
+static int batch_size(const char *workload) { return strstr(workload, "1200") != NULL ? 1200 : 64; }
+static int batch_gso(const char *workload) { return strncmp(workload, "gso", 3) == 0; }
 
 static int batch_server(const char *workload, const char *transport, const char *path) {
   if (batch_gso(workload) && strcmp(transport, "unix") == 0) {
@@ -490,7 +490,8 @@ static int batch_client(const char *workload, const char *transport, const char 
 }
 
 static int is_batch(const char *workload) {
-  return strcmp(workload, "batch64") == 0 || strcmp(workload, "batch1200") == 0 || strcmp(workload, "gso1200") == 0;
+  return strcmp(workload, "batch64") == 0 || strcmp(workload, "batch1200") == 0 || strcmp(workload, "gso64") == 0 ||
+         strcmp(workload, "gso1200") == 0;
 }
 
 // One pass of the two overhead loops: ns per call into out[0] and out[1].

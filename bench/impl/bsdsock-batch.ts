@@ -3,9 +3,9 @@
 // implementation, which sends and receives one datagram per syscall for
 // comparison (the rate that GSO is measured against).
 //
-//   sync    sendmmsg of 64 datagrams (gso1200: two GSO buffers of 32
-//           segments), recvmmsgInto 64 buffers (gso1200: UDP_GRO on,
-//           coalesced receives split by their segment size)
+//   sync    sendmmsg of 64 datagrams (gso64, gso1200: two GSO buffers of
+//           32 segments), recvmmsgInto 64 buffers (gso64, gso1200: UDP_GRO
+//           on, coalesced receives split by their segment size)
 //   async   the same with sendmmsgAsync and recvmmsgIntoAsync
 //   single  sendto and recvfromInto, one datagram each
 
@@ -32,7 +32,7 @@ function setup(args: Args): { family: number; address: (where: string) => string
     family,
     address: (where) => (args.transport === 'unix' ? where : ['127.0.0.1', Number(where)]),
     size: datagramSize(args.workload),
-    gso: args.workload === 'gso1200',
+    gso: args.workload === 'gso64' || args.workload === 'gso1200',
   };
 }
 
@@ -202,7 +202,7 @@ export function client(args: Args, mode: Mode): void | Promise<void> {
 
 /** Runs one role of the batch workloads as `mode`. */
 export function run(args: Args, mode: Mode): void {
-  if (args.workload === 'gso1200' && args.transport === 'unix') unsupported('no GSO over AF_UNIX');
+  if (setup(args).gso && args.transport === 'unix') unsupported('no GSO over AF_UNIX');
   const done = args.role === 'server' ? server(args, mode) : client(args, mode);
   if (done !== undefined) {
     done.catch((err: unknown) => {

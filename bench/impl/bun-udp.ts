@@ -24,7 +24,7 @@ declare const Bun: {
 const args = parseArgs(process.argv.slice(2));
 if (!isBatch(args.workload)) unsupported('only the batch workloads');
 if (args.transport !== 'udp') unsupported("Bun's udpSocket is UDP only");
-if (args.workload === 'gso1200') unsupported("Bun's udpSocket has no GSO");
+if (args.workload === 'gso64' || args.workload === 'gso1200') unsupported("Bun's udpSocket has no GSO");
 
 async function server(): Promise<void> {
   let count = 0;

@@ -95,15 +95,15 @@ export function warmDatagrams(count: number): number {
 
 // ---- batched datagrams (bench/c/bench.c: batch_server, batch_client) -------
 
-/** The dgram protocol with datagrams of 64 or 1,200 bytes, moved in batches; gso1200 with UDP GSO and GRO. */
-export type BatchWorkload = 'batch64' | 'batch1200' | 'gso1200';
+/** The dgram protocol with datagrams of 64 or 1,200 bytes, moved in batches; gso64 and gso1200 with UDP GSO and GRO. */
+export type BatchWorkload = 'batch64' | 'batch1200' | 'gso64' | 'gso1200';
 /** Datagrams per batch: per sendmmsg/recvmmsg, or per Bun sendMany. */
 export const BATCH = 64;
-/** Datagrams per GSO buffer in gso1200 (two buffers per sendmmsg). */
+/** Datagrams per GSO buffer in gso64 and gso1200 (two buffers per sendmmsg). */
 export const GSO_SEGS = 32;
 
 export function isBatch(workload: string): workload is BatchWorkload {
-  return workload === 'batch64' || workload === 'batch1200' || workload === 'gso1200';
+  return workload === 'batch64' || workload === 'batch1200' || workload === 'gso64' || workload === 'gso1200';
 }
 
 /** The size of each datagram of a datagram workload. */

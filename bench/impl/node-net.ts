@@ -154,7 +154,7 @@ function dgramClient(): void {
 
 // The batch workloads: dgram's code, one datagram per send (dgram has no batch call).
 const datagrams = args.workload === 'dgram' || isBatch(args.workload);
-if (args.workload === 'gso1200') unsupported('Node dgram has no GSO');
+if (args.workload === 'gso64' || args.workload === 'gso1200') unsupported('Node dgram has no GSO');
 if (datagrams && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
 if (datagrams) (args.role === 'server' ? dgramServer : dgramClient)();
 else (args.role === 'server' ? streamServer : streamClient)();

@@ -11,7 +11,7 @@ where = sys.argv[4] if len(sys.argv) > 4 else ''
 count = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 family = socket.AF_UNIX if transport == 'unix' else socket.AF_INET
 kind = socket.SOCK_DGRAM if workload == 'dgram' else socket.SOCK_STREAM
-if workload in ('batch64', 'batch1200', 'gso1200'):
+if workload in ('batch64', 'batch1200', 'gso64', 'gso1200'):
     print('{"unsupported": "CPython has no batch calls"}', flush=True)
     sys.exit(0)
 
