@@ -513,8 +513,18 @@ const results = new WeakMap<object, RecvmmsgIntoResult>();
  * the first MMSG_MAX of them kept, as the kernel would.
  */
 export function intoBuffers(buffers: unknown): ArrayBufferView[] {
-  // The name is made only for what is not a view (callgrind: a string per
-  // buffer cost 220 instructions).
+  // An array, the usual case, in a plain loop (see outgoing()); the name is
+  // made only for what is not a view (a string per buffer cost 220
+  // instructions, callgrind).
+  if (Array.isArray(buffers)) {
+    const n = buffers.length < MMSG_MAX ? buffers.length : MMSG_MAX;
+    const views = new Array<ArrayBufferView>(n);
+    for (let i = 0; i < n; i++) {
+      const b: unknown = buffers[i];
+      views[i] = ArrayBuffer.isView(b) ? b : v.writableView(b, `buffers[${i}]`);
+    }
+    return views;
+  }
   const views = v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => (ArrayBuffer.isView(b) ? b : v.writableView(b, `buffers[${i}]`)));
   if (views.length > MMSG_MAX) views.length = MMSG_MAX;
   return views;

@@ -326,6 +326,24 @@ describe('28 batched datagrams: sendmmsg, recvmmsg, GSO and GRO', function () {
       assert.equal(r.recvmmsgInto([Buffer.alloc(4)], MSG_TRUNC).sizes[0], 10);
     });
 
+    it('recvmmsgInto takes what is queued past its first 8 buffers, in order; an empty datagram there waits for the next call', () => {
+      const r = udp();
+      const s = udp();
+      const to = r.getsockname();
+      const bufs = Array.from({ length: 32 }, () => Buffer.alloc(8));
+      s.sendmmsg(Array.from({ length: 20 }, (_, i) => [`d${i}`, to] as const));
+      const res = r.recvmmsgInto(bufs);
+      assert.equal(res.count, 20);
+      assert.deepEqual(bufs.slice(0, 20).map((b, i) => b.toString('utf8', 0, res.sizes[i])), Array.from({ length: 20 }, (_, i) => `d${i}`));
+      assert.equal(res.address(19)?.toString(), s.getsockname().toString());
+      // Exactly 8, then an empty datagram, then one more: the second step
+      // sees nothing it can tell from an empty queue (FIONREAD is 0).
+      s.sendmmsg([...Array.from({ length: 8 }, (_, i) => [`e${i}`, to] as const), ['', to], ['last', to]]);
+      assert.equal(r.recvmmsgInto(bufs).count, 8);
+      const rest = r.recvmmsgInto(bufs);
+      assert.deepEqual([rest.count, rest.sizes[0], bufs[1]!.toString('utf8', 0, rest.sizes[1])], [2, 0, 'last']);
+    });
+
     it('recvmmsgInto checks its buffers: writable views, the first 1024 used', function () {
       const r = udp();
       // 1030 queued datagrams need about 1 MiB of receive buffer; the
@@ -456,6 +474,40 @@ describe('28 batched datagrams: sendmmsg, recvmmsg, GSO and GRO', function () {
       assert.equal(groSegmentSize([]), 0);
       throwsCode(() => groSegments('x' as unknown as Buffer, 1), TypeError, 'ERR_INVALID_ARG_TYPE');
       throwsCode(() => groSegments(data, -1), RangeError, 'ERR_OUT_OF_RANGE');
+    });
+  });
+
+  describe('worker threads', () => {
+    it('two workers batch at once, each with its own memory, pool and native scratch', async () => {
+      const code = `
+        const { parentPort } = require('node:worker_threads');
+        const { socket, AF_INET, SOCK_DGRAM } = require(${JSON.stringify(path.join(__dirname, '..', 'lib'))});
+        const r = socket(AF_INET, SOCK_DGRAM);
+        r.bind(['127.0.0.1', 0]);
+        r.settimeout(10);
+        const s = socket(AF_INET, SOCK_DGRAM);
+        const to = r.getsockname();
+        let ok = 0;
+        for (let round = 0; round < 200; round++) {
+          const msgs = [];
+          for (let i = 0; i < 32; i++) msgs.push([Buffer.alloc(40 + i, round % 256), to]);
+          if (s.sendmmsg(msgs) !== 32) throw new Error('short send');
+          let got = [];
+          while (got.length < 32) got = got.concat(r.recvmmsg(32, 100));
+          if (got.every(([d], i) => d.length === 40 + i && d.every((x) => x === round % 256))) ok++;
+        }
+        r.close();
+        s.close();
+        parentPort.postMessage(ok);
+      `;
+      const { Worker } = await import('node:worker_threads');
+      const run = () =>
+        new Promise<number>((resolve, reject) => {
+          const w = new Worker(code, { eval: true, execArgv: ['--require', 'tsx/cjs'] });
+          w.once('message', resolve);
+          w.once('error', reject);
+        });
+      assert.deepEqual(await Promise.all([run(), run()]), [200, 200]);
     });
   });
 

@@ -2,6 +2,7 @@
 // Linux has both; elsewhere (macOS, the BSDs as built here) they are loops
 // of recvmsg()/sendmsg(), which give the same results one syscall per
 // message.
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -71,5 +72,10 @@ int sendmmsg(int fd, mmsghdr* msgs, unsigned vlen, int flags) {
 }
 
 #endif
+
+int pending(int fd) {
+  int n = 0;
+  return ::ioctl(fd, FIONREAD, &n) == -1 ? -errno : n;
+}
 
 }  // namespace bsdsock::sys

@@ -109,6 +109,10 @@ int recvmmsg(int fd, mmsghdr* msgs, unsigned vlen, int flags);
 // the next call, starting at the failed message, reports it). Elsewhere a
 // loop of sendmsg() that stops at the first error.
 int sendmmsg(int fd, mmsghdr* msgs, unsigned vlen, int flags);
+// ioctl(FIONREAD): the size of the next queued datagram (UDP, AF_UNIX
+// datagrams; 0 when none, or when it is empty), the bytes queued on a
+// stream, or -errno. It leaves a pending socket error (SO_ERROR) alone.
+int pending(int fd);
 
 // sendfile(2): up to `count` bytes of `in_fd` from byte `offset` to the
 // socket `out_fd`, leaving in_fd's file position alone. -ENOSYS where the
