@@ -195,18 +195,27 @@ export function sendmmsg(fd: number, mem: ArrayBuffer, cap: number, n: number, f
 }
 
 /**
- * recvmmsg(2), MSG_WAITFORONE, of up to `n` messages into views[0..n),
- * with `control` bytes of control buffer each (0: none): the count, or
- * -errno; sizes, flags, GRO segment sizes and senders in `mem`.
+ * recvmmsg(2), MSG_WAITFORONE, of up to `n` messages, message start + i
+ * into views[i], with `control` bytes of control buffer each (0: none):
+ * the count, or -errno; sizes, flags, GRO segment sizes and senders in
+ * `mem`. Given `ask`, {@link morePending} then says whether a call that
+ * filled all `n` left another datagram queued.
  */
-export function recvmmsgViews(fd: number, mem: ArrayBuffer, cap: number, n: number, flags: number, control: number, views: ArrayBufferView[]): number {
+export function recvmmsgViews(fd: number, mem: ArrayBuffer, cap: number, start: number, n: number, flags: number, control: number, views: ArrayBufferView[], ask = false): number {
   F[0] = fd;
+  F[1] = start;
   F[3] = flags;
+  F[6] = ask ? 1 : 0;
   F[9] = control;
   F[12] = n;
   F[13] = cap;
   native.recvmmsgViews(mem, ...views);
   return F[7]!;
+}
+
+/** After recvmmsgViews(..., ask): whether another datagram is queued. */
+export function morePending(): boolean {
+  return F[6] === 1;
 }
 
 /**

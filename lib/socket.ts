@@ -1560,7 +1560,7 @@ export class Socket {
    * take the rest, so that a call costs about what arrives rather than what
    * `buffers` could hold (finding a buffer's memory costs native code about
    * 225 instructions; a call with 64 buffers that got one datagram cost
-   * 26,000 instructions, 9,900 since). An empty datagram queued right after
+   * 26,000 instructions, 9,200 since). An empty datagram queued right after
    * the first 8 waits for the next call. Returns a
    * {@link RecvmmsgIntoResult}: `count`, and per message `sizes[i]`,
    * `flags[i]` (MSG_TRUNC when the datagram did not fit its buffer, per

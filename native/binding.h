@@ -115,7 +115,8 @@ void AddrOut(const Napi::CallbackInfo& info, size_t i, SockaddrOut* out);
 // results from, and the sockaddr buffers in and out. Frame slots:
 //   0 fd, 1 byte offset, 2 byte length (-1: to the end), 3 flags,
 //   4 sockaddr length, option level or small-results offset,
-//   5 option name or copy limit, 6 option value out or copied out,
+//   5 option name or copy limit, 6 option value out or copied out
+//   (recvmmsgViews: 1 in to ask whether more is queued, 1 out if so),
 //   7 result (>= 0 or -errno), 8 the data view's byte length out,
 //   9 recvmsg's ancbufsize (recvmmsg's: control bytes per message), 10 its
 //   msg_flags out, 11 1 when it received a malformed ancillary item,

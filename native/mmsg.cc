@@ -25,10 +25,11 @@
 //
 // Frame slots used (binding.h): 0 fd, 3 flags, 7 the result (a count or
 // -errno), 9 control bytes per received message (0: none), 12 the number of
-// messages, 13 the capacity `cap`; recvmmsgPool also 1 the slab offset, 14
-// the bytes per message, 4 and 5 the small-results offset and copy limit,
-// and 6 the small-results offset after its copies (-1: that slab was too
-// short).
+// messages, 13 the capacity `cap`; recvmmsgViews also 1 the index of its
+// first message and 6 whether more is queued (see there); recvmmsgPool 1
+// the slab offset, 14 the bytes per message, 4 and 5 the small-results
+// offset and copy limit, and 6 the small-results offset after its copies
+// (-1: that slab was too short).
 #include <netinet/in.h>
 #include <netinet/udp.h>
 
@@ -119,22 +120,20 @@ void Iovecs(Scratch& sc, size_t n) {
   if (sc.iov.size() < n) sc.iov.resize(n);
 }
 
-// The views of messages [from, to), at sc.args[first + i], as iovecs (room
-// made by Iovecs); false with a TypeError pending for one that is not a
-// view, whose index goes to *bad_at when given.
-bool Views(napi_env env, Scratch& sc, size_t first, size_t from, size_t to, size_t* bad_at = nullptr) {
+// The views of messages [from, to), the first at sc.args[first], as
+// iovecs (room made by Iovecs); false with a TypeError pending for one that
+// is not a view.
+bool Views(napi_env env, Scratch& sc, size_t first, size_t from, size_t to) {
   iovec* iov = sc.iov.data();
   for (size_t i = from; i < to; i++) {
     uint8_t* data = nullptr;
     size_t len = 0;
-    if (const char* bad = LookupView(env, sc.args[first + i], &data, &len)) {
+    if (const char* bad = LookupView(env, sc.args[first + (i - from)], &data, &len)) {
       napi_throw_type_error(env, nullptr, bad);
-      if (bad_at != nullptr) *bad_at = i;
       return false;
     }
     iov[i] = iovec{data, len};
   }
-  if (bad_at != nullptr) *bad_at = to;
   return true;
 }
 
@@ -197,9 +196,9 @@ void PrepareReceive(sys::mmsghdr* msgs, size_t from, size_t to, const Memory& m,
   }
 }
 
-// The results of a receive of `count` messages into the mmsg memory.
-void StoreReceived(sys::mmsghdr* msgs, int count, const Memory& m) {
-  for (int i = 0; i < count; i++) {
+// The results of messages [from, to) of a receive into the mmsg memory.
+void StoreReceived(sys::mmsghdr* msgs, size_t from, size_t to, const Memory& m) {
+  for (size_t i = from; i < to; i++) {
     msghdr& h = msgs[i].msg_hdr;
     m.a[0][i] = static_cast<int32_t>(msgs[i].msg_len);
     m.a[1][i] = h.msg_flags;
@@ -211,7 +210,7 @@ void StoreReceived(sys::mmsghdr* msgs, int count, const Memory& m) {
     // each run's address once.
     const bool same = i > 0 && static_cast<size_t>(m.a[3][i - 1]) == len &&
                       std::memcmp(m.names + i * kNameSize, m.names + (i - 1) * kNameSize, len) == 0;
-    m.a[5][i] = same ? m.a[5][i - 1] : i;
+    m.a[5][i] = same ? m.a[5][i - 1] : static_cast<int32_t>(i);
   }
 }
 
@@ -289,19 +288,13 @@ napi_value Sendmmsg(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// The messages a receive into views takes first. Finding a view's bytes
-// costs about 225 instructions (napi_get_buffer_info and the V8 calls under
-// it), so a call that looked up all 64 views of a batch to receive the one
-// datagram there cost 26,000 instructions against 2,500 for recvfromInto
-// (callgrind). So the first recvmmsg(2) gets the first kFirstViews views;
-// only when it fills them all and more is queued are the others looked up,
-// for a second one, non-blocking.
-constexpr size_t kFirstViews = 8;
-
-// recvmmsgViews(mem, ...views): recvmmsg(2) of up to one message per view
-// (the frame's count), each into its view, in two calls at most (see
-// kFirstViews): frame fd, flags, count, control bytes -> result; A0-A3,
-// A5 and the names filled for each message received.
+// recvmmsgViews(mem, ...views): recvmmsg(2) of up to the frame's count of
+// messages, message start + i (start: frame slot 1) into views[i]: frame
+// fd, flags, count, start, control bytes -> result; A0-A3, A5 and the
+// names filled for each message received. Given frame[6] = 1 (lib/ has
+// more views to offer), a call that filled all its views sets frame[6] to
+// 1 when another datagram is queued (ioctl FIONREAD), else 0: lib/ then
+// makes a second, non-blocking call for the rest (lib/mmsg.ts recvInto).
 napi_value RecvmmsgViews(napi_env env, napi_callback_info info) {
   FastState* s;
   Scratch& sc = TheScratch();
@@ -311,36 +304,29 @@ napi_value RecvmmsgViews(napi_env env, napi_callback_info info) {
   size_t control;
   if (!GetMemory(env, sc.args[0], f, &m) || !ControlSize(env, f, &control)) return nullptr;
   const size_t n = static_cast<size_t>(f[12]);
+  const double at = f[1];
+  if (!(at >= 0 && at + static_cast<double>(n) <= static_cast<double>(m.cap))) {
+    napi_throw_range_error(env, nullptr, "bsdsock: batch range outside the mmsg memory");
+    return nullptr;
+  }
+  const size_t start = static_cast<size_t>(at);
   if (n > views) {
     napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
     return nullptr;
   }
-  const size_t first = n < kFirstViews ? n : kFirstViews;
-  Iovecs(sc, n);
-  if (!Views(env, sc, 1, 0, first)) return nullptr;
-  sys::mmsghdr* msgs = Headers(sc, n, 0, first);
-  unsigned char* ctrl = control > 0 ? Control(sc, n * control) : nullptr;
-  PrepareReceive(msgs, 0, first, m, ctrl, control);
+  const bool ask = f[6] == 1;
+  f[6] = 0;
+  Iovecs(sc, start + n);
+  if (!Views(env, sc, 1, start, start + n)) return nullptr;
+  sys::mmsghdr* msgs = Headers(sc, start + n, start, start + n);
+  unsigned char* ctrl = control > 0 ? Control(sc, (start + n) * control) : nullptr;
+  PrepareReceive(msgs, start, start + n, m, ctrl, control);
   const int fd = SlotInt(f[0]);
-  const int flags = SlotInt(f[3], 0);
-  int r = sys::recvmmsg(fd, msgs, static_cast<unsigned>(first), flags);
-  // All filled, more views, and a datagram queued: the second call cannot
-  // block, and cannot meet a pending socket error before that datagram (an
-  // error after it is kept for the next call, by Linux's rule).
-  if (r == static_cast<int>(first) && first < n && sys::pending(fd) > 0) {
-    // Not thrown now, with datagrams received: lib/ passes views only, and
-    // one this build cannot read ends the batch before it.
-    size_t last = first;
-    if (!Views(env, sc, 1, first, n, &last)) napi_get_and_clear_last_exception(env, nullptr);
-    if (last > first) {
-      Headers(sc, n, first, last);
-      PrepareReceive(msgs, first, last, m, ctrl, control);
-      const int more = sys::recvmmsg(fd, msgs + first, static_cast<unsigned>(last - first), flags | MSG_DONTWAIT);
-      if (more > 0) r += more;
-    }
-  }
+  const int r = sys::recvmmsg(fd, msgs + start, static_cast<unsigned>(n), SlotInt(f[3], 0));
   f[7] = r;
-  if (r > 0) StoreReceived(msgs, r, m);
+  if (r <= 0) return nullptr;
+  StoreReceived(msgs, start, start + static_cast<size_t>(r), m);
+  if (ask && r == static_cast<int>(n) && sys::pending(fd) > 0) f[6] = 1;
   return nullptr;
 }
 
@@ -388,7 +374,7 @@ napi_value RecvmmsgPool(napi_env env, napi_callback_info info) {
   const int r = sys::recvmmsg(SlotInt(f[0]), msgs, static_cast<unsigned>(n), SlotInt(f[3], 0));
   f[7] = r;
   if (r <= 0) return nullptr;
-  StoreReceived(msgs, r, m);
+  StoreReceived(msgs, 0, static_cast<size_t>(r), m);
   // The copies to the small-results slab.
   void* small_base = nullptr;
   size_t small_bytes = 0;
