@@ -1555,13 +1555,13 @@ export class Socket {
    * writable views; the first 1024 are used) in one call, without copying
    * and without allocating per datagram: recvmmsg(2), with the blocking
    * rules of {@link Socket.recvmmsg}. It is not a single recvmmsg(2): the
-   * first one takes up to 8 datagrams, and only when it fills all 8 and
+   * first one takes up to 16 datagrams, and only when it fills all 16 and
    * ioctl(FIONREAD) shows another queued does a second, non-blocking one
    * take the rest, so that a call costs about what arrives rather than what
    * `buffers` could hold (finding a buffer's memory costs native code about
    * 225 instructions; a call with 64 buffers that got one datagram cost
    * 26,000 instructions, 9,200 since). An empty datagram queued right after
-   * the first 8 waits for the next call. Returns a
+   * the first 16 waits for the next call. Returns a
    * {@link RecvmmsgIntoResult}: `count`, and per message `sizes[i]`,
    * `flags[i]` (MSG_TRUNC when the datagram did not fit its buffer, per
    * message), `segmentSizes[i]` (UDP GRO) and `address(i)`, decoded when

@@ -326,20 +326,20 @@ describe('28 batched datagrams: sendmmsg, recvmmsg, GSO and GRO', function () {
       assert.equal(r.recvmmsgInto([Buffer.alloc(4)], MSG_TRUNC).sizes[0], 10);
     });
 
-    it('recvmmsgInto takes what is queued past its first 8 buffers, in order; an empty datagram there waits for the next call', () => {
+    it('recvmmsgInto takes what is queued past its first 16 buffers, in order; an empty datagram there waits for the next call', () => {
       const r = udp();
       const s = udp();
       const to = r.getsockname();
       const bufs = Array.from({ length: 32 }, () => Buffer.alloc(8));
-      s.sendmmsg(Array.from({ length: 20 }, (_, i) => [`d${i}`, to] as const));
+      s.sendmmsg(Array.from({ length: 28 }, (_, i) => [`d${i}`, to] as const));
       const res = r.recvmmsgInto(bufs);
-      assert.equal(res.count, 20);
-      assert.deepEqual(bufs.slice(0, 20).map((b, i) => b.toString('utf8', 0, res.sizes[i])), Array.from({ length: 20 }, (_, i) => `d${i}`));
-      assert.equal(res.address(19)?.toString(), s.getsockname().toString());
-      // Exactly 8, then an empty datagram, then one more: the second step
+      assert.equal(res.count, 28);
+      assert.deepEqual(bufs.slice(0, 28).map((b, i) => b.toString('utf8', 0, res.sizes[i])), Array.from({ length: 28 }, (_, i) => `d${i}`));
+      assert.equal(res.address(27)?.toString(), s.getsockname().toString());
+      // Exactly 16, then an empty datagram, then one more: the second step
       // sees nothing it can tell from an empty queue (FIONREAD is 0).
-      s.sendmmsg([...Array.from({ length: 8 }, (_, i) => [`e${i}`, to] as const), ['', to], ['last', to]]);
-      assert.equal(r.recvmmsgInto(bufs).count, 8);
+      s.sendmmsg([...Array.from({ length: 16 }, (_, i) => [`e${i}`, to] as const), ['', to], ['last', to]]);
+      assert.equal(r.recvmmsgInto(bufs).count, 16);
       const rest = r.recvmmsgInto(bufs);
       assert.deepEqual([rest.count, rest.sizes[0], bufs[1]!.toString('utf8', 0, rest.sizes[1])], [2, 0, 'last']);
     });
