@@ -8,6 +8,7 @@
         "native/sys/families.cc",
         "native/sys/names.cc",
         "native/sys/errnos.cc",
+        "native/sys/mmsg.cc",
         "native/binding.cc",
         "native/calls.cc",
         "native/io.cc",
@@ -22,7 +23,8 @@
         "native/msg.cc",
         "native/sendfile.cc",
         "native/errors.cc",
-        "native/structs.cc"
+        "native/structs.cc",
+        "native/mmsg.cc"
       ],
       "dependencies": [
         "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"

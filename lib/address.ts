@@ -295,7 +295,7 @@ export class SockaddrCache {
 }
 
 /** A copy of an address that later changes to the caller's object cannot reach. */
-function snapshot(address: unknown): unknown {
+export function snapshot(address: unknown): unknown {
   if (Array.isArray(address)) {
     const copy: unknown[] = []; // not slice(), which the array's Symbol.species decides
     for (let i = 0, n = address.length; i < n; i++) copy.push((address as unknown[])[i]);
@@ -305,7 +305,8 @@ function snapshot(address: unknown): unknown {
   return address; // a string
 }
 
-function sameAddress(address: unknown, last: unknown): boolean {
+/** Whether `address` is the same as `last`, a {@link snapshot}. */
+export function sameAddress(address: unknown, last: unknown): boolean {
   if (typeof address === 'string') return address === last;
   if (Array.isArray(address)) {
     if (!Array.isArray(last) || address.length !== last.length) return false;
@@ -360,21 +361,21 @@ const cachedLen = new Int32Array(CACHED).fill(-1);
 const cachedAddress: Array<SocketAddress | null> = new Array<SocketAddress | null>(CACHED).fill(null);
 let nextEntry = 0;
 
-/** Whether cache entry `e` holds the address in addrOut (`len` bytes). */
-function holds(e: number, len: number): boolean {
+/** Whether cache entry `e` holds the address of `len` bytes at word `at` of `words`. */
+function holds(e: number, len: number, words: Int32Array, at: number): boolean {
   if (cachedLen[e] !== len) return false;
   const base = e * WORDS;
-  for (let i = 0, n = (len + 3) >> 2; i < n; i++) if (addrOutWords[i] !== cachedWords[base + i]) return false;
+  for (let i = 0, n = (len + 3) >> 2; i < n; i++) if (words[at + i] !== cachedWords[base + i]) return false;
   return true;
 }
 
 let lastHit = 0;
 
-/** The cache entry holding the address in addrOut (`len` bytes), or -1; the last one found is tried first. */
-function cached(len: number): number {
-  if (holds(lastHit, len)) return lastHit;
+/** The cache entry holding the address at word `at` of `words` (`len` bytes), or -1; the last one found is tried first. */
+function cached(len: number, words: Int32Array, at: number): number {
+  if (holds(lastHit, len, words, at)) return lastHit;
   for (let e = 0; e < CACHED; e++) {
-    if (e !== lastHit && holds(e, len)) return (lastHit = e);
+    if (e !== lastHit && holds(e, len, words, at)) return (lastHit = e);
   }
   return -1;
 }
@@ -385,23 +386,33 @@ function cached(len: number): number {
  * datagram from an unbound AF_UNIX socket).
  */
 export function decodeAddrOut(): SocketAddress | null {
-  const len = addrOutLen[0]!;
+  return decodeSockaddrAt(addrOut, addrOutWords, 0, addrOutLen[0]!);
+}
+
+/**
+ * Decodes the sockaddr of `len` bytes at byte `4 * at` of `bytes` (`words`
+ * is an Int32Array over the same memory), through the same cache as
+ * {@link decodeAddrOut}: the batch calls (lib/mmsg.ts) keep one sockaddr
+ * per message. Null for a zero length.
+ */
+export function decodeSockaddrAt(bytes: Uint8Array, words: Int32Array, at: number, len: number): SocketAddress | null {
   if (len === 0) return null;
-  const hit = cached(len);
+  const hit = cached(len, words, at);
   if (hit >= 0) {
     const address = cachedAddress[hit]!;
     return Buffer.isBuffer(address) ? Buffer.from(address) : address;
   }
-  return decodeMiss(len);
+  return decodeMiss(bytes, words, at, len);
 }
 
 /**
- * decodeAddrOut when the cache does not hold the address: decoded by native,
- * and kept unless it is AF_PACKET's. Out of line, so that decodeAddrOut
- * stays small enough for V8 to inline into recvfrom.
+ * decodeSockaddrAt when the cache does not hold the address: decoded by
+ * native, and kept unless it is AF_PACKET's. Out of line, so that
+ * decodeAddrOut stays small enough for V8 to inline into recvfrom.
  */
-function decodeMiss(len: number): SocketAddress {
-  const raw: RawAddress = native.decodeSockaddr(addrOut, len);
+function decodeMiss(bytes: Uint8Array, words: Int32Array, at: number, len: number): SocketAddress {
+  const view = at === 0 ? bytes : bytes.subarray(at * 4, at * 4 + len);
+  const raw: RawAddress = native.decodeSockaddr(view, len);
   let decoded: SocketAddress;
   if (Array.isArray(raw)) {
     decoded = Object.freeze(raw);
@@ -409,12 +420,13 @@ function decodeMiss(len: number): SocketAddress {
     // is looked up afresh for each frame, as CPython does (an interface may
     // be renamed), and its hardware address is a Buffer of the caller's.
     if (raw.length === 5) return decoded;
-  } else if (raw === null) decoded = Buffer.from(addrOut.subarray(0, len));
+  } else if (raw === null) decoded = Buffer.from(view.subarray(0, len));
   else decoded = unixPath(raw);
   const e = nextEntry;
   nextEntry = (e + 1) % CACHED;
   lastHit = e;
-  cachedWords.set(addrOutWords, e * WORDS);
+  const base = e * WORDS;
+  for (let i = 0, n = (len + 3) >> 2; i < n; i++) cachedWords[base + i] = words[at + i]!;
   cachedLen[e] = len;
   cachedAddress[e] = Buffer.isBuffer(decoded) ? Buffer.from(decoded) : decoded;
   return decoded;

@@ -139,6 +139,18 @@ export interface Native {
   cmsgLen(length: number): number;
   cmsgSpace(length: number): number;
 
+  // batches (native/mmsg.cc): the mmsg memory's layout is described there
+  /** sendmmsg(2) of the frame's count of messages, one per view: fd, flags, count, capacity in; the count sent or -errno out. */
+  sendmmsg(mem: ArrayBuffer, ...views: Bytes[]): void;
+  /** recvmmsg(2) of up to the frame's count of messages, one into each view; the results in `mem`. */
+  recvmmsgViews(mem: ArrayBuffer, ...views: Bytes[]): void;
+  /** recvmmsg(2) into a receive pool slab (lib/pool.ts), small results copied to `small`. */
+  recvmmsgPool(slab: ArrayBuffer, small: ArrayBuffer, mem: ArrayBuffer): void;
+  /** The most messages one batch call takes (UIO_MAXIOV). */
+  readonly MMSG_MAX: number;
+  /** The bytes of each sockaddr slot of the mmsg memory. */
+  readonly MMSG_NAME_SIZE: number;
+
   // sendfile (native/sendfile.cc)
   /** sendfile(2) of up to `count` bytes of `inFd` from `offset`: bytes sent, or -errno (-ENOSYS: not on this platform). */
   sendfile(outFd: number, inFd: number, offset: number, count: number): number;

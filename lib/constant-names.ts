@@ -424,6 +424,8 @@ export const SO_VM_SOCKETS_CONNECT_TIMEOUT_OLD: number | undefined = c.SO_VM_SOC
 export const SO_VM_SOCKETS_NONBLOCK_TXRX: number | undefined = c.SO_VM_SOCKETS_NONBLOCK_TXRX;
 export const SO_VM_SOCKETS_PEER_HOST_VM_ID: number | undefined = c.SO_VM_SOCKETS_PEER_HOST_VM_ID;
 export const SO_VM_SOCKETS_TRUSTED: number | undefined = c.SO_VM_SOCKETS_TRUSTED;
+export const UDP_GRO: number | undefined = c.UDP_GRO;
+export const UDP_SEGMENT: number | undefined = c.UDP_SEGMENT;
 export const VMADDR_CID_HYPERVISOR: number | undefined = c.VMADDR_CID_HYPERVISOR;
 export const VMADDR_CID_LOCAL: number | undefined = c.VMADDR_CID_LOCAL;
 
@@ -802,6 +804,8 @@ export interface Constants {
   readonly SO_VM_SOCKETS_NONBLOCK_TXRX?: number;
   readonly SO_VM_SOCKETS_PEER_HOST_VM_ID?: number;
   readonly SO_VM_SOCKETS_TRUSTED?: number;
+  readonly UDP_GRO?: number;
+  readonly UDP_SEGMENT?: number;
   readonly VMADDR_CID_HYPERVISOR?: number;
   readonly VMADDR_CID_LOCAL?: number;
   readonly [name: string]: number | undefined;

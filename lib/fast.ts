@@ -179,6 +179,77 @@ export function sendmsg(fd: number, views: ArrayBufferView[], cmsgs: Array<numbe
   return F[7]!;
 }
 
+/**
+ * sendmmsg(2) of `n` messages, views[0..n), each to the name slot and with
+ * the UDP_SEGMENT size that `mem` (the mmsg memory of capacity `cap`, see
+ * native/mmsg.cc) gives it, MSG_NOSIGNAL: the count sent, -errno, or
+ * native's kNoMemory for a `mem` too short (detached).
+ */
+export function sendmmsg(fd: number, mem: ArrayBuffer, cap: number, n: number, flags: number, views: ArrayBufferView[]): number {
+  F[0] = fd;
+  F[3] = flags;
+  F[12] = n;
+  F[13] = cap;
+  native.sendmmsg(mem, ...views);
+  return F[7]!;
+}
+
+/**
+ * recvmmsg(2), MSG_WAITFORONE, of up to `n` messages, message start + i
+ * into views[i], with `control` bytes of control buffer each (0: none):
+ * the count, or -errno; sizes, flags, GRO segment sizes and senders in
+ * `mem`. Given `ask`, {@link morePending} then says whether a call that
+ * filled all `n` left another datagram queued.
+ */
+export function recvmmsgViews(fd: number, mem: ArrayBuffer, cap: number, start: number, n: number, flags: number, control: number, views: ArrayBufferView[], ask = false): number {
+  F[0] = fd;
+  F[1] = start;
+  F[3] = flags;
+  F[6] = ask ? 1 : 0;
+  F[9] = control;
+  F[12] = n;
+  F[13] = cap;
+  native.recvmmsgViews(mem, ...views);
+  return F[7]!;
+}
+
+/** After recvmmsgViews(..., ask): whether another datagram is queued. */
+export function morePending(): boolean {
+  return F[6] === 1;
+}
+
+/**
+ * {@link recvmmsgViews} into a receive pool slab, message i at
+ * `off + i * each`, then the messages of at most `copyMax` bytes copied to
+ * `small` from `smallOff` while there is room: the count, -errno, kNoSlab
+ * (a slab too short) or kNoMemory (`mem` too short). Then {@link copied}
+ * gives where the next small copy goes (-1: `small` was too short).
+ */
+export function recvmmsgPool(
+  fd: number,
+  slab: ArrayBuffer,
+  off: number,
+  each: number,
+  n: number,
+  flags: number,
+  control: number,
+  mem: ArrayBuffer,
+  cap: number,
+  small: ArrayBuffer,
+  smallOff: number,
+  copyMax: number,
+): number {
+  args(fd, off, 0, flags);
+  F[4] = smallOff;
+  F[5] = copyMax;
+  F[9] = control;
+  F[12] = n;
+  F[13] = cap;
+  F[14] = each;
+  native.recvmmsgPool(slab, small, mem);
+  return F[7]!;
+}
+
 /** After a recvPool or recvfromPool given `small`: 1 if the result was copied there, 0 if not, -1 if it was too short (detached). */
 export function copied(): number {
   return F[6]!;

@@ -242,3 +242,95 @@ export function take(n: number, bufsize: number): Buffer {
   if (n <= SMALL_MAX && n > SMALL_SIZE - smallOffset) newSmall();
   return out;
 }
+
+// ---- batches: recvmmsg(vlen, bufsize) ---------------------------------------
+//
+// A batch receives into one region of the large slab, message i at
+// i * bufsize; native code then copies each message of at most 4 KiB to the
+// small-results slab while it has room (a memcpy each, where a copy in
+// JavaScript costs a typed array). Every message then becomes a result by
+// the rule above: a copy in the small-results slab, a slice of the large
+// slab when it is at least a quarter of it, else a buffer of its own. The
+// large slab moves past the last slice taken; otherwise the next receive
+// reuses the region. So a batch keeps alive no more than single receives
+// would, whatever vlen and bufsize were.
+
+/** What native code returns for an mmsg memory too short: detached (native/mmsg.cc kNoMemory). */
+export const NO_MEMORY = -65537;
+
+/** The batch being taken: its slab, where its region starts, and that slab's size (the rule's measure). */
+let batchSlab: ArrayBuffer = slab;
+let batchOff = 0;
+let batchSize = 0;
+/** Whether the batch went to a buffer of its own rather than the large slab. */
+let batchOwn = false;
+/** The end of the last slice taken from the large slab, or -1. */
+let batchEnd = -1;
+
+/**
+ * recvmmsg(2) of up to `vlen` messages of up to `bufsize` (> 0) bytes each
+ * into the pool, the per-message results in `mem` (the mmsg memory of
+ * capacity `cap`): the count, -errno, or NO_MEMORY. After a count, take
+ * each result with {@link batchPiece}, then call {@link endBatch}, before
+ * anything else uses the pool.
+ */
+export function recvmmsg(fd: number, vlen: number, bufsize: number, flags: number, control: number, mem: ArrayBuffer, cap: number): number {
+  const total = vlen * bufsize;
+  batchEnd = -1;
+  // As ownBuffer(): MSG_TRUNC on a stream socket copies nothing, so that
+  // region is zeroed; a region above MAX_POOLED is the call's own.
+  batchOwn = (flags & MSG_TRUNC) !== 0 || total > MAX_POOLED;
+  if (batchOwn) {
+    const own = (flags & MSG_TRUNC) !== 0 ? Buffer.alloc(total) : Buffer.allocUnsafeSlow(total);
+    batchSlab = own.buffer as ArrayBuffer;
+    batchOff = own.byteOffset;
+    batchSize = total;
+  } else {
+    if (slabSize - offset < total || slab.byteLength === 0) newLarge(total);
+    batchSlab = slab;
+    batchOff = offset;
+    batchSize = slabSize;
+  }
+  if (small.byteLength === 0) newSmall();
+  const r = fast.recvmmsgPool(fd, batchSlab, batchOff, bufsize, vlen, flags, control, mem, cap, small, smallOffset, SMALL_MAX);
+  if (r === NO_SLAB) {
+    newLarge(total);
+    return recvmmsg(fd, vlen, bufsize, flags, control, mem, cap);
+  }
+  if (r > 0) {
+    const next = fast.copied();
+    if (next < 0) newSmall(); // detached: nothing was copied there
+    else smallOffset = next;
+  }
+  return r;
+}
+
+/**
+ * One result of the batch just received: the `n` bytes at `start` in its
+ * region, which native code copied to the small-results slab at `where`
+ * (-1: it did not). A piece of a message (a GRO segment) is taken the same
+ * way, `where` then pointing into the message's copy.
+ */
+export function batchPiece(start: number, n: number, where: number): Buffer {
+  if (where >= 0) return new FastBuffer(small, where, n);
+  const at = batchOff + start;
+  if (n * 4 >= batchSize) {
+    if (!batchOwn && at + n > batchEnd) batchEnd = at + n;
+    return new FastBuffer(batchSlab, at, n);
+  }
+  if (n <= SMALL_MAX && n <= SMALL_SIZE - smallOffset) {
+    const out = new FastBuffer(small, smallOffset, n);
+    out.set(new Uint8Array(batchSlab, at, n));
+    smallOffset += (n + 7) & ~7;
+    return out;
+  }
+  const out = Buffer.allocUnsafe(n);
+  if (n > 0) out.set(new Uint8Array(batchSlab, at, n));
+  return out;
+}
+
+/** Ends the batch: the large slab moves past the slices taken from it. */
+export function endBatch(): void {
+  if (batchEnd >= 0) offset = (batchEnd + 7) & ~7;
+  batchEnd = -1;
+}

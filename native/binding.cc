@@ -114,6 +114,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InitPoller(env, exports);
   InitNames(env, exports);
   if (fast != nullptr) InitMsg(env, exports, fast);
+  if (fast != nullptr) InitMmsg(env, exports, fast);
   InitSendfile(env, exports);
   InitErrors(env, exports);
   InitStructs(env, exports);

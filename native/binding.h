@@ -115,11 +115,14 @@ void AddrOut(const Napi::CallbackInfo& info, size_t i, SockaddrOut* out);
 // results from, and the sockaddr buffers in and out. Frame slots:
 //   0 fd, 1 byte offset, 2 byte length (-1: to the end), 3 flags,
 //   4 sockaddr length, option level or small-results offset,
-//   5 option name or copy limit, 6 option value out or copied out,
+//   5 option name or copy limit, 6 option value out or copied out
+//   (recvmmsgViews: 1 in to ask whether more is queued, 1 out if so),
 //   7 result (>= 0 or -errno), 8 the data view's byte length out,
-//   9 recvmsg's ancbufsize, 10 its msg_flags out, 11 1 when it received a
-//   malformed ancillary item.
-constexpr size_t kFrameSlots = 12;
+//   9 recvmsg's ancbufsize (recvmmsg's: control bytes per message), 10 its
+//   msg_flags out, 11 1 when it received a malformed ancillary item,
+//   12 the number of messages of a batch (native/mmsg.cc), 13 the capacity
+//   of its mmsg memory, 14 the bytes per message of recvmmsgPool.
+constexpr size_t kFrameSlots = 15;
 struct FastState {
   double* frame = nullptr;
   uint8_t* addr_in = nullptr;   // sockaddr for sendto, length in frame[4]
@@ -162,5 +165,6 @@ void InitMsg(Napi::Env env, Napi::Object exports, FastState* state);
 void InitSendfile(Napi::Env env, Napi::Object exports);
 void InitErrors(Napi::Env env, Napi::Object exports);
 void InitStructs(Napi::Env env, Napi::Object exports);
+void InitMmsg(Napi::Env env, Napi::Object exports, FastState* state);
 
 }  // namespace bsdsock

@@ -47,6 +47,8 @@ def can_bcm_source(n):
 # after SO_VM_SOCKETS_BUFFER_*: the connect timeout above all, which a
 # vsock client sets before connect().
 EXTRA = {
+    # Linux's UDP GSO and GRO options, for the batched datagrams (lib/mmsg.ts).
+    "UDP_GRO", "UDP_SEGMENT",
     "VMADDR_CID_HYPERVISOR", "VMADDR_CID_LOCAL",
     "SO_VM_SOCKETS_CONNECT_TIMEOUT", "SO_VM_SOCKETS_CONNECT_TIMEOUT_NEW",
     "SO_VM_SOCKETS_CONNECT_TIMEOUT_OLD", "SO_VM_SOCKETS_NONBLOCK_TXRX",

@@ -106,7 +106,12 @@ describe('12 the receive pool', () => {
   it('allocates about what it returns: recv(65536) of 64 bytes costs 64 bytes and a share of a small slab, not 64 KiB', () => {
     const [a, b] = pair();
     const calls = 200;
-    const cost = (bufsize: number, size: number): number => {
+    // The least of three tries: the rest of the suite may allocate in the
+    // background (a timer, a finalizer) while one try runs, but a pool
+    // that allocated bufsize per call would fail all three.
+    const cost = (bufsize: number, size: number): number =>
+      Math.min(costOnce(bufsize, size), costOnce(bufsize, size), costOnce(bufsize, size));
+    const costOnce = (bufsize: number, size: number): number => {
       const m = message(size);
       a.sendall(m);
       b.recv(bufsize); // the first call may start a new slab

@@ -59,6 +59,12 @@
  *       single-threaded process and again with one idle thread (see
  *       overhead() below): {"getsockopt":..,"recvWouldBlock":..,
  *       "getsockoptThreaded":..,"recvWouldBlockThreaded":..}
+ *   bench server|client <batch64|batch1200|gso64|gso1200> <udp|unix> ...
+ *       batched datagrams (see batch_server/batch_client below): the dgram
+ *       protocol with 64- or 1200-byte datagrams, moved 64 at a time with
+ *       sendmmsg(2)/recvmmsg(2); gso64 and gso1200 send UDP GSO buffers
+ *       (UDP_SEGMENT) and receive with UDP_GRO, splitting by the segment
+ *       size. The same JSON line as dgram.
  *   bench spin <count>
  *       a loop of count iterations of about one cycle each on an idle core
  *       (see spin() below), which the suite runs between rounds to see how
@@ -70,6 +76,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -377,6 +384,189 @@ static int client(const char *workload, const char *transport, const char *where
   return 0;
 }
 
+// ---- batched datagrams: the limit for bsdsock's sendmmsg/recvmmsg -----------
+//
+// The dgram protocol, 64 datagrams per syscall. batch64 and batch1200 send
+// datagrams of that size; gso64 and gso1200 send them as GSO buffers of 32
+// segments (UDP_SEGMENT, two buffers per sendmmsg) to a receiver with
+// UDP_GRO on, which gets them coalesced and counts each segment.
+
+#define BATCH 64
+#define GSO_SEGS 32
+#define BIG 65536
+
+static int batch_size(const char *workload) { return strstr(workload, "1200") != NULL ? 1200 : 64; }
+static int batch_gso(const char *workload) { return strncmp(workload, "gso", 3) == 0; }
+
+static int batch_server(const char *workload, const char *transport, const char *path) {
+  if (batch_gso(workload) && strcmp(transport, "unix") == 0) {
+    printf("{\"unsupported\":\"no GSO over AF_UNIX\"}\n");
+    return 0;
+  }
+  int fd = make_socket("dgram", transport);
+  addr_t a = make_addr(transport, strcmp(transport, "unix") == 0 ? path : "0");
+  int big = 8 << 20, one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
+  if (batch_gso(workload) && setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof one) < 0) die("UDP_GRO");
+  if (bind(fd, (struct sockaddr *)&a.ss, a.len) < 0) die("bind");
+  if (strcmp(transport, "unix") == 0) {
+    printf("ready %s\n", path);
+  } else {
+    struct sockaddr_in in;
+    socklen_t len = sizeof in;
+    getsockname(fd, (struct sockaddr *)&in, &len);
+    printf("ready %d\n", ntohs(in.sin_port));
+  }
+  fflush(stdout);
+  size_t each = batch_gso(workload) ? BIG : 2048;
+  char *bufs = malloc(BATCH * each);
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  struct sockaddr_storage from[BATCH];
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } ctrl[BATCH];
+  uint64_t count = 0;
+  for (;;) {
+    memset(msgs, 0, sizeof msgs);
+    for (int i = 0; i < BATCH; i++) {
+      iov[i].iov_base = bufs + i * each;
+      iov[i].iov_len = each;
+      msgs[i].msg_hdr.msg_iov = &iov[i];
+      msgs[i].msg_hdr.msg_iovlen = 1;
+      msgs[i].msg_hdr.msg_name = &from[i];
+      msgs[i].msg_hdr.msg_namelen = sizeof from[i];
+      msgs[i].msg_hdr.msg_control = ctrl[i].buf;
+      msgs[i].msg_hdr.msg_controllen = batch_gso(workload) ? sizeof ctrl[i].buf : 0;
+    }
+    int n = recvmmsg(fd, msgs, BATCH, MSG_WAITFORONE, NULL);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      die("recvmmsg");
+    }
+    for (int i = 0; i < n; i++) {
+      const char *d = bufs + i * each;
+      size_t len = msgs[i].msg_len, seg = len;
+      struct msghdr *h = &msgs[i].msg_hdr;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(h); h->msg_controllen > 0 && c != NULL; c = CMSG_NXTHDR(h, c)) {
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO) {
+          int v;
+          memcpy(&v, CMSG_DATA(c), sizeof v);
+          seg = (size_t)v;
+        }
+      }
+      for (size_t off = 0; off < len || (len == 0 && off == 0); off += seg ? seg : 1) {
+        if (len > 0 && d[off] == 'D') {
+          count++;
+        } else if (len > 0 && d[off] == 'E') {
+          char reply[8];
+          put_u64(reply, count);
+          if (sendto(fd, reply, 8, 0, (struct sockaddr *)&from[i], h->msg_namelen) < 0) die("sendto");
+          close(fd);
+          free(bufs);
+          return 0;
+        }
+        if (len == 0) break;
+      }
+    }
+  }
+}
+
+static int batch_client(const char *workload, const char *transport, const char *where, uint64_t count) {
+  if (batch_gso(workload) && strcmp(transport, "unix") == 0) {
+    printf("{\"unsupported\":\"no GSO over AF_UNIX\"}\n");
+    return 0;
+  }
+  int fd = make_socket("dgram", transport);
+  addr_t a = make_addr(transport, where);
+  if (strcmp(transport, "unix") == 0) {
+    struct sockaddr_un me = {.sun_family = AF_UNIX};
+    if (bind(fd, (struct sockaddr *)&me, sizeof(sa_family_t)) < 0) die("autobind");
+    if (connect(fd, (struct sockaddr *)&a.ss, a.len) < 0) die("connect");
+  }
+  int size = batch_size(workload), gso = batch_gso(workload);
+  size_t per = gso ? GSO_SEGS : 1;  // datagrams per message
+  char *data = malloc(per * size);
+  memset(data, 'D', per * size);
+  struct mmsghdr msgs[BATCH];
+  struct iovec iov[BATCH];
+  union {
+    char buf[CMSG_SPACE(sizeof(uint16_t))];
+    struct cmsghdr align;
+  } ctrl;
+  memset(&ctrl, 0, sizeof ctrl);
+  struct cmsghdr *c = &ctrl.align;
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+  uint16_t seg = (uint16_t)size;
+  memcpy(CMSG_DATA(c), &seg, sizeof seg);
+  // Messages per sendmmsg: 64 datagrams either way.
+  size_t batch = BATCH / per;
+  uint64_t warm = count / 10, total = warm + count, sent = 0;
+  double t0 = 0;
+  if (warm == 0) t0 = now();
+  while (sent < total) {
+    // Datagrams of this call, cut at the end of the warm-up and of the run.
+    uint64_t stop = sent < warm ? warm : total;
+    size_t n = 0;
+    uint64_t planned = sent;
+    memset(msgs, 0, batch * sizeof msgs[0]);
+    while (n < batch && planned < stop) {
+      uint64_t k = stop - planned < per ? stop - planned : per;
+      iov[n].iov_base = data;
+      iov[n].iov_len = k * (size_t)size;
+      msgs[n].msg_hdr.msg_iov = &iov[n];
+      msgs[n].msg_hdr.msg_iovlen = 1;
+      if (strcmp(transport, "unix") != 0) {
+        msgs[n].msg_hdr.msg_name = &a.ss;
+        msgs[n].msg_hdr.msg_namelen = a.len;
+      }
+      if (gso && k > 1) {
+        msgs[n].msg_hdr.msg_control = ctrl.buf;
+        msgs[n].msg_hdr.msg_controllen = sizeof ctrl.buf;
+      }
+      planned += k;
+      n++;
+    }
+    size_t done = 0;
+    while (done < n) {
+      uint64_t k[BATCH];
+      for (size_t i = done; i < n; i++) k[i] = iov[i].iov_len / (size_t)size;
+      int r = sendmmsg(fd, msgs + done, (unsigned)(n - done), 0);
+      if (r < 0) {
+        if (errno == EINTR || errno == ENOBUFS || errno == EAGAIN) continue;
+        die("sendmmsg");
+      }
+      for (int i = 0; i < r; i++) sent += k[done + (size_t)i];
+      done += (size_t)r;
+    }
+    if (sent == warm && t0 == 0) t0 = now();
+  }
+  struct timeval tv = {0, 200000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  char end = 'E', reply[8];
+  ssize_t r = -1;
+  for (int tries = 0; tries < 50 && r != 8; tries++) {
+    if (sendto(fd, &end, 1, 0, (struct sockaddr *)&a.ss, a.len) < 0) die("sendto");
+    r = recv(fd, reply, 8, 0);
+  }
+  double t1 = now();
+  if (r != 8) die("no answer");
+  uint64_t lost = total - get_u64(reply), ops = count - lost;
+  close(fd);
+  free(data);
+  printf("{\"ops\":%llu,\"bytes\":%llu,\"seconds\":%.9f,\"lost\":%llu}\n", (unsigned long long)ops,
+         (unsigned long long)(ops * (uint64_t)size), t1 - t0, (unsigned long long)lost);
+  return 0;
+}
+
+static int is_batch(const char *workload) {
+  return strcmp(workload, "batch64") == 0 || strcmp(workload, "batch1200") == 0 || strcmp(workload, "gso64") == 0 ||
+         strcmp(workload, "gso1200") == 0;
+}
+
 // One pass of the two overhead loops: ns per call into out[0] and out[1].
 static void overhead_loops(int fd, uint64_t n, double out[2]) {
   char buf[MSG];
@@ -623,6 +813,10 @@ int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "micro") == 0) return micro(strtoull(argv[2], NULL, 10));
   if (argc >= 4 && strcmp(argv[1], "instructions") == 0)
     return instructions(strtoull(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
+  if (argc >= 4 && strcmp(argv[1], "server") == 0 && is_batch(argv[2]))
+    return batch_server(argv[2], argv[3], argc > 4 ? argv[4] : "");
+  if (argc >= 6 && strcmp(argv[1], "client") == 0 && is_batch(argv[2]))
+    return batch_client(argv[2], argv[3], argv[4], strtoull(argv[5], NULL, 10));
   if (argc >= 4 && strcmp(argv[1], "server") == 0) return server(workload_of(argv[2]), argv[3], argc > 4 ? argv[4] : "");
   if (argc >= 6 && strcmp(argv[1], "client") == 0)
     return client(workload_of(argv[2]), argv[3], argv[4], strtoull(argv[5], NULL, 10));

@@ -24,12 +24,14 @@ import {
   type Address,
   type Socket,
 } from '../../dist';
+import * as batch from './bsdsock-batch';
 import {
   CHUNK,
   ECHO_MSG,
   MSG,
   getU64,
   instructionLoopsAsync,
+  isBatch,
   isDatagram,
   now,
   parseArgs,
@@ -336,7 +338,11 @@ if (main === null) {
   process.stderr.write(`bsdsock-async has no ${args.role} mode\n`);
   process.exit(2);
 }
-main().catch((err: unknown) => {
-  process.stderr.write(`${String(err)}\n`);
-  process.exit(1);
-});
+if (isBatch(args.workload) && (args.role === 'server' || args.role === 'client')) {
+  batch.run(args, 'async');
+} else {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${String(err)}\n`);
+    process.exit(1);
+  });
+}

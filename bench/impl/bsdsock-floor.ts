@@ -45,6 +45,7 @@ import {
   MSG as MSG_SIZE,
   getU64,
   instructionLoops,
+  isBatch,
   now,
   parseArgs,
   putU64,
@@ -58,6 +59,7 @@ import {
 } from './common';
 
 const args = parseArgs(process.argv.slice(2));
+if (isBatch(args.workload)) unsupported('the floor has no batch calls');
 const family: number = args.transport === 'unix' ? AF_UNIX : AF_INET;
 const EAGAIN = -constants.errno.EAGAIN;
 const ENOBUFS = -constants.errno.ENOBUFS;

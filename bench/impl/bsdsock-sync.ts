@@ -28,6 +28,7 @@ import {
   type Address,
   type Socket,
 } from '../../dist';
+import * as batch from './bsdsock-batch';
 import { askCount } from './bsdsock-datagrams';
 import {
   CHUNK,
@@ -35,6 +36,7 @@ import {
   MSG,
   getU64,
   instructionLoops,
+  isBatch,
   isDatagram,
   now,
   parseArgs,
@@ -391,7 +393,8 @@ function instructions(): void {
   for (const s of [a, b, ua, ub, na, nb]) s.close();
 }
 
-if (args.role === 'server') server();
+if (isBatch(args.workload) && (args.role === 'server' || args.role === 'client')) batch.run(args, 'sync');
+else if (args.role === 'server') server();
 else if (args.role === 'client') client();
 else if (args.role === 'micro') micro();
 else if (args.role === 'instructions') instructions();

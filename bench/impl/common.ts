@@ -15,9 +15,10 @@ export const ECHO_MSG = 'the quick brown fox jumps over the lazy dog: echo it ba
 /**
  * The workloads (bench/c/bench.c describes them). `bulk-recv` and
  * `dgram-recvfrom` are `bulk` and `dgram` on the wire: only the servers
- * differ, receiving with calls that return fresh bytes.
+ * differ, receiving with calls that return fresh bytes. The batch and gso
+ * workloads are `dgram` with datagrams moved in batches (see BatchWorkload).
  */
-export const WORKLOADS = ['pingpong', 'bulk', 'dgram', 'echo', 'bulk-recv', 'dgram-recvfrom'] as const;
+export const WORKLOADS = ['pingpong', 'bulk', 'dgram', 'echo', 'bulk-recv', 'dgram-recvfrom', 'batch64', 'batch1200', 'gso64', 'gso1200'] as const;
 export type Workload = (typeof WORKLOADS)[number];
 export type Transport = 'tcp' | 'udp' | 'unix';
 
@@ -200,4 +201,29 @@ export async function instructionLoopsAsync(n1: number, n2: number, loops: Array
     }
   }
   process.stdout.write(`${JSON.stringify({ marks })}\n`);
+}
+
+// ---- batched datagrams (bench/c/bench.c: batch_server, batch_client) -------
+
+/** The dgram protocol with datagrams of 64 or 1,200 bytes, moved in batches; gso64 and gso1200 with UDP GSO and GRO. */
+export type BatchWorkload = 'batch64' | 'batch1200' | 'gso64' | 'gso1200';
+/** Datagrams per batch: per sendmmsg/recvmmsg, or per Bun sendMany. */
+export const BATCH = 64;
+/** Datagrams per GSO buffer in gso64 and gso1200 (two buffers per sendmmsg). */
+export const GSO_SEGS = 32;
+
+export function isBatch(workload: string): workload is BatchWorkload {
+  return workload === 'batch64' || workload === 'batch1200' || workload === 'gso64' || workload === 'gso1200';
+}
+
+/** The size of each datagram of a datagram workload. */
+export function datagramSize(workload: string): number {
+  return workload === 'batch1200' || workload === 'gso1200' ? 1200 : MSG;
+}
+
+/** The result line of a batched datagram client: as reportDatagrams, with datagrams of `size` bytes. */
+export function reportBatch(reply: Buffer | null, sent: number, count: number, seconds: number, size: number): void {
+  if (reply === null) throw new Error('no answer');
+  const lost = sent - getU64(reply);
+  report(count - lost, (count - lost) * size, seconds, lost);
 }

@@ -13,14 +13,16 @@ import {
   CHUNK as CHUNK_SIZE,
   ECHO_MSG,
   MSG as MSG_SIZE,
+  datagramSize,
   getU64,
+  isBatch,
   isDatagram,
   now,
   parseArgs,
   putU64,
   ready,
   report,
-  reportDatagrams,
+  reportBatch,
   unsupported,
   warmBytes,
   warmDatagrams,
@@ -158,7 +160,9 @@ function dgramServer(): void {
 function dgramClient(): void {
   const s = dgram.createSocket('udp4');
   const port = Number(args.where);
-  const msg = Buffer.alloc(MSG, 'D');
+  // 64 bytes, or 1,200 in batch1200: Node sends one datagram per send.
+  const size = datagramSize(args.workload);
+  const msg = Buffer.alloc(size, 'D');
   const count = args.count;
   const warm = warmDatagrams(count);
   const total = warm + count;
@@ -167,7 +171,7 @@ function dgramClient(): void {
   let timer: NodeJS.Timeout | undefined;
   s.on('message', (m) => {
     clearInterval(timer);
-    reportDatagrams(m, total, count, now() - t0);
+    reportBatch(m, total, count, now() - t0, size);
     s.close();
   });
   // Node queues sends: keep a bounded number in flight, as a real program must.
@@ -202,6 +206,9 @@ if (args.role !== 'server' && args.role !== 'client') {
   process.stderr.write(`node-net has no ${args.role} mode\n`);
   process.exit(2);
 }
-if (isDatagram(args.workload) && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
-if (isDatagram(args.workload)) (args.role === 'server' ? dgramServer : dgramClient)();
+// The batch workloads: dgram's code, one datagram per send (dgram has no batch call).
+const datagrams = isDatagram(args.workload) || isBatch(args.workload);
+if (args.workload === 'gso64' || args.workload === 'gso1200') unsupported('Node dgram has no GSO');
+if (datagrams && args.transport === 'unix') unsupported('Node has no AF_UNIX datagram sockets');
+if (datagrams) (args.role === 'server' ? dgramServer : dgramClient)();
 else (args.role === 'server' ? streamServer : streamClient)();

@@ -87,6 +87,43 @@ ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 // msg_namelen and msg_controllen are in/out, and reset before an EINTR retry.
 ssize_t recvmsg(int fd, msghdr* msg, int flags);
 
+// ---- batches (native/sys/mmsg.cc) ------------------------------------------
+
+// One message of a batch: Linux's struct mmsghdr (msg_hdr, then msg_len, the
+// bytes that message moved). Elsewhere a struct of the same shape, for the
+// loop below.
+#if defined(__linux__)
+using mmsghdr = ::mmsghdr;
+#else
+struct mmsghdr {
+  msghdr msg_hdr;
+  unsigned int msg_len;
+};
+#endif
+// The most messages one call takes: UIO_MAXIOV, which Linux clamps vlen to.
+constexpr unsigned kMaxBatch = 1024;
+// recvmmsg(2) of up to `vlen` messages, with MSG_WAITFORONE: on a blocking
+// socket it waits for the first message only, then takes what is queued
+// (without it, Linux waits until all `vlen` arrive). MSG_CMSG_CLOEXEC is
+// added as in recvmsg(). Returns the count (>= 1 unless vlen is 0) or
+// -errno, EINTR retried: Linux reports EINTR only before the first message,
+// when no msghdr has been written yet, so a retry needs no reset. An error
+// after the first message ends the batch early; Linux reports it to the
+// next call. Where there is no recvmmsg(2), a loop of recvmsg(): the first
+// with `flags`, the rest with MSG_DONTWAIT added; an error after the first
+// message is then lost.
+int recvmmsg(int fd, mmsghdr* msgs, unsigned vlen, int flags);
+// sendmmsg(2) of up to `vlen` messages with MSG_NOSIGNAL. Returns how many
+// were sent or -errno (only when none was), EINTR retried. An error after
+// the first message ends the batch early and is not reported (Linux's rule:
+// the next call, starting at the failed message, reports it). Elsewhere a
+// loop of sendmsg() that stops at the first error.
+int sendmmsg(int fd, mmsghdr* msgs, unsigned vlen, int flags);
+// ioctl(FIONREAD): the size of the next queued datagram (UDP, AF_UNIX
+// datagrams; 0 when none, or when it is empty), the bytes queued on a
+// stream, or -errno. It leaves a pending socket error (SO_ERROR) alone.
+int pending(int fd);
+
 // sendfile(2): up to `count` bytes of `in_fd` from byte `offset` to the
 // socket `out_fd`, leaving in_fd's file position alone. -ENOSYS where the
 // platform has no such call (lib/ then reads and sends).

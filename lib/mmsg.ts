@@ -1,0 +1,618 @@
+// Batched datagrams: the argument checks, memory and result decoding behind
+// Socket.sendmmsg/recvmmsg/recvmmsgInto and their async forms, and UDP GSO
+// (UDP_SEGMENT: one buffer sent as many datagrams) and GRO (UDP_GRO: many
+// datagrams received as one buffer). The syscalls are native/mmsg.cc's, on
+// the hot path's calling convention (lib/fast.ts).
+//
+// Cost per datagram is what this module is about: a batch call crosses into
+// native code once for up to 1024 datagrams. What remains per datagram is
+// the lookup of its view (napi_get_buffer_info), and on the way in its
+// checks and its address; on the way out, for recvmmsg(), the Buffer and
+// the `[data, address]` pair it returns, and for recvmmsgInto() nothing at
+// all: the result object belongs to the `buffers` list and is refilled by
+// every call given that list (see RecvmmsgIntoResult).
+//
+// Per-message integers travel in an "mmsg memory" (native/mmsg.cc gives its
+// layout): six Int32 arrays and one 128-byte sockaddr slot per message.
+
+import { Buffer } from 'node:buffer';
+import os = require('node:os');
+import { markAsUntransferable } from 'node:worker_threads';
+
+import { decodeSockaddrAt, errorWhere, sameAddress, snapshot, toSockaddr, toSockaddrAsync, type Address, type SocketAddress } from './address';
+import type { AsyncOptions } from './async';
+import { native } from './binding';
+import { AF_INET, AF_INET6, MSG_DONTWAIT, SOCK_DGRAM, SOL_UDP, UDP_GRO, UDP_SEGMENT } from './constant-names';
+import { errnoError, type ErrorAddress } from './errors';
+import * as fast from './fast';
+import * as pool from './pool';
+import * as v from './validate';
+
+/** The most messages one sendmmsg(2) or recvmmsg(2) takes: UIO_MAXIOV, 1024 on Linux. */
+export const MMSG_MAX: number = native.MMSG_MAX;
+const NAME_SIZE = native.MMSG_NAME_SIZE;
+const ARRAYS = 6;
+/** The largest UDP_SEGMENT size: the option is a 16-bit value. */
+const SEGMENT_MAX = 0xffff;
+// Control buffer per received message on a UDP socket, for its UDP_GRO item
+// (CMSG_SPACE(sizeof(int)), 24 bytes) with room for a few others the
+// caller may have turned on (IP_PKTINFO, timestamps); those are not
+// returned, and MSG_CTRUNC tells when they did not fit. AF_UNIX sockets get
+// none: a control buffer there would make the kernel install the fds of an
+// SCM_RIGHTS item, which nothing would close.
+const UDP_CONTROL = 64;
+const EOPNOTSUPP = os.constants.errno.EOPNOTSUPP;
+
+/**
+ * One datagram for {@link Socket.sendmmsg}: its data alone (a connected
+ * socket), `[data, address]`, or `[data, address, segmentSize]` to send the
+ * data as UDP GSO segments of `segmentSize` bytes (the last may be shorter);
+ * `address` may be null there, for a connected socket.
+ */
+export type MmsgMessage =
+  | string
+  | ArrayBufferView
+  | readonly [data: string | ArrayBufferView, address: Address | null]
+  | readonly [data: string | ArrayBufferView, address: Address | null, segmentSize: number | null];
+
+/** What recvmmsg() and recvmmsgAsync() return: `[data, address]` per datagram, as recvfrom() gives them. */
+export type RecvmmsgResult = Array<readonly [data: Buffer, address: SocketAddress | null]>;
+
+// ---- memory ---------------------------------------------------------------
+
+/** An mmsg memory: the ArrayBuffer native code fills, and views over it. Internal. */
+export class MmsgMemory {
+  readonly buffer: ArrayBuffer;
+  readonly cap: number;
+  readonly a: Int32Array[];
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  /** Where the sockaddr slots start, in 32-bit words. */
+  readonly namesAt: number;
+
+  constructor(cap: number) {
+    this.cap = cap;
+    this.namesAt = ARRAYS * cap;
+    // Zeroed: a name slot's bytes past its length take part in address
+    // cache comparisons, and must not carry old memory.
+    this.buffer = new ArrayBuffer(cap * (ARRAYS * 4 + NAME_SIZE));
+    markAsUntransferable(this.buffer);
+    this.a = [];
+    for (let k = 0; k < ARRAYS; k++) this.a.push(new Int32Array(this.buffer, k * cap * 4, cap));
+    this.bytes = new Uint8Array(this.buffer);
+    this.words = new Int32Array(this.buffer);
+  }
+
+  /** The sender of message i, as recvfrom() gives it. */
+  address(i: number): SocketAddress | null {
+    return decodeSockaddrAt(this.bytes, this.words, this.namesAt + i * (NAME_SIZE >> 2), this.a[3]![i]!);
+  }
+}
+
+/** A capacity for `n` messages: the next power of two, at least 8. */
+function capacity(n: number): number {
+  let cap = 8;
+  while (cap < n) cap *= 2;
+  return Math.min(cap, MMSG_MAX);
+}
+
+// ---- checks -----------------------------------------------------------------
+
+/** recvmmsg()'s vlen: 0 to MMSG_MAX. */
+export function vlenArg(vlen: unknown): number {
+  return v.size(vlen, 'vlen', MMSG_MAX);
+}
+
+/** recvmmsg()'s bufsize, such that vlen * bufsize bytes can be allocated. */
+export function bufsizeArg(vlen: number, bufsize: unknown): number {
+  const max = vlen === 0 ? 2 ** 31 - 1 : Math.floor((2 ** 31 - 1) / vlen);
+  return v.size(bufsize, 'bufsize', max);
+}
+
+/** The control bytes a receive asks for per message on a socket of this family and type. */
+export function controlFor(family: number, type: number): number {
+  return (family === AF_INET || family === AF_INET6) && type === SOCK_DGRAM && UDP_GRO !== undefined ? UDP_CONTROL : 0;
+}
+
+// ---- sending ----------------------------------------------------------------
+
+/** The messages of one sendmmsg call, checked and converted. */
+export interface Outgoing {
+  views: ArrayBufferView[];
+  /** Each message's sockaddr; null for none, and for a name still to resolve (async). */
+  names: Array<Buffer | null>;
+  /** Each message's UDP_SEGMENT size, or null when no message has one. */
+  segments: number[] | null;
+  /** The addresses as given (null for none), for error messages. */
+  addresses: unknown[];
+  /** Messages whose address is a host name to resolve before sending (async calls only). */
+  lookups: number[] | null;
+  /** The socket's family, which decides how an address is shown in an error. */
+  family: number;
+}
+
+// The sockaddrs of the last literal addresses converted, in any family: a
+// batch to one peer, or a server answering a few, converts each once.
+// Names are never kept: like Python, each call resolves them again.
+const CACHED = 8;
+const cacheFamily = new Int32Array(CACHED).fill(-1);
+const cacheAddress: unknown[] = new Array<unknown>(CACHED).fill(undefined);
+const cacheName: Array<Buffer | null> = new Array<Buffer | null>(CACHED).fill(null);
+let cacheLast = 0;
+let cacheNext = 0;
+
+/** The sockaddr of a literal `address`; null for a host name. */
+function literalSockaddr(family: number, address: unknown, syscall: string): Buffer | null {
+  if (cacheFamily[cacheLast] === family && sameAddress(address, cacheAddress[cacheLast])) return cacheName[cacheLast]!;
+  for (let e = 0; e < CACHED; e++) {
+    if (cacheFamily[e] === family && sameAddress(address, cacheAddress[e])) return cacheName[(cacheLast = e)]!;
+  }
+  const name = toSockaddr(family, address, syscall, false);
+  if (name === null) return null;
+  const e = cacheNext;
+  cacheNext = (e + 1) % CACHED;
+  cacheFamily[e] = family;
+  cacheAddress[e] = snapshot(address);
+  cacheName[e] = name;
+  cacheLast = e;
+  return name;
+}
+
+/**
+ * Checks and converts sendmmsg()'s `messages` for a socket of `family` and
+ * `type`. Host names are resolved here with a blocking getaddrinfo(3) when
+ * `resolveNames`, else left to {@link resolveLookups}.
+ */
+export function outgoing(messages: unknown, family: number, type: number, syscall: string, resolveNames: boolean): Outgoing {
+  const out: Outgoing = { views: [], names: [], segments: null, addresses: [], lookups: null, family };
+  lastAddress = undefined;
+  // An array, the usual case, is read in a plain loop, its length once (as
+  // v.items does), into arrays made at their size.
+  if (Array.isArray(messages)) {
+    const n = messages.length;
+    out.views = new Array<ArrayBufferView>(n);
+    out.names = new Array<Buffer | null>(n);
+    out.addresses = new Array<unknown>(n);
+    for (let i = 0; i < n; i++) message(out, messages[i], i, family, type, syscall, resolveNames);
+  } else {
+    v.items(messages as Iterable<unknown>, 'messages', (item, i) => message(out, item, i, family, type, syscall, resolveNames));
+  }
+  lastAddress = undefined;
+  return out;
+}
+
+// The address object of the previous message of the call being checked,
+// and its sockaddr: a batch to one peer usually repeats one array, which is
+// then read once per call (as the list's length is), not once per message.
+let lastAddress: unknown = undefined;
+let lastName: Buffer | null = null;
+
+/** Adds message `i`, `item`, to `out` (at index i: the arrays grow by one, or were made at their size). */
+function message(out: Outgoing, item: unknown, i: number, family: number, type: number, syscall: string, resolveNames: boolean): void {
+  let data: unknown = item;
+  let address: unknown = null;
+  let segment = 0;
+  const tuple = Array.isArray(item);
+  if (tuple) {
+    const n = item.length;
+    if (n !== 2 && n !== 3) {
+      throw v.invalidArgValue(`messages[${i}]`, 'must be data, [data, address] or [data, address, segmentSize]', item);
+    }
+    data = item[0];
+    address = item[1];
+    if (n === 3) {
+      const seg: unknown = item[2];
+      if (seg !== null && seg !== undefined) segment = v.size(seg, `messages[${i}][2]`, SEGMENT_MAX);
+    }
+  }
+  // The name is made only for what is not a view: most data are.
+  const view = ArrayBuffer.isView(data) ? data : v.data(data, tuple ? `messages[${i}][0]` : `messages[${i}]`);
+  let name: Buffer | null = null;
+  if (address === undefined) address = null;
+  if (address !== null) {
+    if (address === lastAddress && typeof address === 'object') {
+      name = lastName;
+    } else {
+      name = literalSockaddr(family, address, syscall);
+      if (name !== null) {
+        lastAddress = address;
+        lastName = name;
+      }
+    }
+    if (name === null) {
+      if (resolveNames) name = toSockaddr(family, address, syscall, true);
+      else (out.lookups ??= []).push(i);
+    }
+  }
+  if (segment !== 0) {
+    // Only UDP segments: AF_UNIX and TCP would ignore the item and send
+    // the whole buffer as one datagram, as setsockopt(UDP_SEGMENT) tells
+    // on those sockets (EOPNOTSUPP).
+    if (UDP_SEGMENT === undefined || controlFor(family, type) === 0) throw errnoError(EOPNOTSUPP, syscall, errorWhere(address, family));
+    out.segments ??= new Array<number>(out.views.length).fill(0);
+  }
+  if (out.segments !== null) out.segments[i] = segment;
+  out.views[i] = view;
+  out.names[i] = name;
+  out.addresses[i] = address;
+}
+
+/** Resolves the host names {@link outgoing} left, on the libuv thread pool. */
+export async function resolveLookups(out: Outgoing, family: number, syscall: string, options: AsyncOptions | undefined): Promise<void> {
+  const lookups = out.lookups;
+  if (lookups === null) return;
+  const names = await Promise.all(lookups.map((i) => toSockaddrAsync(family, out.addresses[i], syscall, options)));
+  for (let k = 0; k < lookups.length; k++) out.names[lookups[k]!] = names[k]!;
+  out.lookups = null;
+}
+
+/** Where a send starting at message `start` failed: that message's address. */
+export function where(out: Outgoing, start: number): ErrorAddress | undefined {
+  const address = out.addresses[start];
+  return address === null || address === undefined ? undefined : errorWhere(address, out.family);
+}
+
+// The memory sends use, shared by every socket of the thread: each send
+// fills it anew right before its syscall, so a send that waited cannot find
+// another's there. `slotName` remembers which sockaddr each name slot
+// holds, so that a batch to the peer of the last one copies no address.
+let sendMemory: MmsgMemory | null = null;
+let slotName: Array<Buffer | null> = [];
+
+/**
+ * sendmmsg(2) of out's messages from `start`, at most MMSG_MAX of them:
+ * the count sent (>= 1 unless none was asked for), or -errno.
+ */
+export function send(fd: number, out: Outgoing, start: number, flags: number): number {
+  const total = out.views.length;
+  let n = total - start;
+  if (n > MMSG_MAX) n = MMSG_MAX;
+  if (sendMemory === null || sendMemory.cap < n) {
+    sendMemory = new MmsgMemory(capacity(n));
+    slotName = [];
+  }
+  const m = sendMemory;
+  const slots = m.a[0]!;
+  const segments = m.a[1]!;
+  const lengths = m.a[3]!;
+  const names = out.names;
+  const segs = out.segments;
+  let last: Buffer | null = null;
+  let lastSlot = -1;
+  let used = 0;
+  for (let i = 0; i < n; i++) {
+    const name = names[start + i]!;
+    let slot = -1;
+    if (name !== null) {
+      if (name === last) {
+        slot = lastSlot;
+      } else {
+        // A batch to a few peers in turn: one slot per peer (the last 8
+        // checked); otherwise a slot per message, which only costs a copy.
+        for (let k = used - 1; k >= 0 && k >= used - 8; k--) {
+          if (slotName[k] === name) {
+            slot = k;
+            break;
+          }
+        }
+        if (slot < 0) {
+          slot = used++;
+          if (slotName[slot] !== name) {
+            m.bytes.set(name, m.namesAt * 4 + slot * NAME_SIZE);
+            lengths[slot] = name.length;
+            slotName[slot] = name;
+          }
+        }
+        last = name;
+        lastSlot = slot;
+      }
+    }
+    slots[i] = slot;
+    segments[i] = segs === null ? 0 : segs[start + i]!;
+  }
+  const views = start === 0 && total <= MMSG_MAX ? out.views : out.views.slice(start, start + n);
+  const r = fast.sendmmsg(fd, m.buffer, m.cap, n, flags, views);
+  if (r === pool.NO_MEMORY) {
+    sendMemory = null; // detached: never handed out, but make a new one rather than fail
+    return send(fd, out, start, flags);
+  }
+  return r;
+}
+
+/** The byte lengths of `views` when an async call is made (see checkSizes). */
+export function sizesOf(views: readonly ArrayBufferView[]): Int32Array {
+  const sizes = new Int32Array(views.length);
+  for (let i = 0; i < views.length; i++) sizes[i] = v.byteLength(views[i]!);
+  return sizes;
+}
+
+/**
+ * Fails an async call whose buffers changed size while it waited (detached
+ * or resized): a syscall then would move fewer bytes than asked, silently.
+ */
+export function checkSizes(views: readonly ArrayBufferView[], sizes: Int32Array, name: string): void {
+  for (let i = 0; i < views.length; i++) {
+    const n = v.byteLength(views[i]!);
+    if (n !== sizes[i]) throw v.outOfRange(`${name}[${i}].byteLength`, `${sizes[i]}, its size when the call was made`, n);
+  }
+}
+
+// ---- receiving into the pool: recvmmsg(vlen, bufsize) -------------------------
+
+let recvMemory: MmsgMemory | null = null;
+const NO_BYTES = new Uint8Array(0);
+let emptyViews: Uint8Array[] = [];
+
+/**
+ * recvmmsg(2) of up to `vlen` datagrams of up to `bufsize` bytes each into
+ * the receive pool: the count, or -errno. Call {@link received} right
+ * after a count, before anything else receives.
+ */
+export function recvPool(fd: number, vlen: number, bufsize: number, flags: number, control: number): number {
+  if (recvMemory === null || recvMemory.cap < vlen) recvMemory = new MmsgMemory(capacity(vlen));
+  const m = recvMemory;
+  let r: number;
+  if (bufsize === 0) {
+    // recvfrom(0)'s rule: each message takes a datagram and returns no bytes.
+    while (emptyViews.length < vlen) emptyViews.push(NO_BYTES);
+    r = fast.recvmmsgViews(fd, m.buffer, m.cap, 0, vlen, flags, control, emptyViews);
+  } else {
+    r = pool.recvmmsg(fd, vlen, bufsize, flags, control, m.buffer, m.cap);
+  }
+  if (r === pool.NO_MEMORY) {
+    recvMemory = null;
+    return recvPool(fd, vlen, bufsize, flags, control);
+  }
+  return r;
+}
+
+/**
+ * The `[data, address]` pairs of the `count` messages recvPool() just
+ * received, a GRO-coalesced message split into its datagrams.
+ */
+export function received(count: number, bufsize: number): RecvmmsgResult {
+  const m = recvMemory!;
+  const [sizes, , segs, , wheres, same] = m.a as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array];
+  const out: RecvmmsgResult = [];
+  let decoded: SocketAddress | null = null;
+  for (let i = 0; i < count; i++) {
+    let n = sizes[i]!;
+    if (n > bufsize) n = bufsize; // MSG_TRUNC in flags: the datagram's real length
+    // A run of messages from one sender is decoded once; a Buffer (an
+    // abstract AF_UNIX name, a raw sockaddr) is a fresh copy for each.
+    if (same[i] === i) decoded = m.address(i);
+    const address = Buffer.isBuffer(decoded) ? Buffer.from(decoded) : decoded;
+    const where = bufsize === 0 ? -1 : wheres[i]!;
+    const seg = segs[i]!;
+    if (bufsize === 0) {
+      out.push([Buffer.alloc(0), address]);
+    } else if (seg > 0 && n > seg) {
+      for (let k = 0; k < n; k += seg) {
+        const len = n - k < seg ? n - k : seg;
+        out.push([pool.batchPiece(i * bufsize + k, len, where < 0 ? -1 : where + k), address]);
+      }
+    } else {
+      out.push([pool.batchPiece(i * bufsize, n, where), address]);
+    }
+  }
+  if (bufsize !== 0) pool.endBatch();
+  return out;
+}
+
+// ---- receiving into the caller's buffers: recvmmsgInto(buffers) ------------
+
+const MEMORY = Symbol('memory');
+const FILLED = Symbol('filled');
+
+/**
+ * What {@link Socket.recvmmsgInto} returns: how many messages arrived, and
+ * for each the bytes received, its flags, its GRO segment size and its
+ * sender, in typed arrays indexed like `buffers`.
+ *
+ * The object belongs to the `buffers` list it was made for: every call
+ * given the same list (the same array object) refills it, as it refills
+ * the buffers themselves, so a receive loop allocates nothing per call.
+ * Read it, or copy what you keep, before the next call with that list;
+ * alternate between two lists to keep one batch while receiving the next.
+ * Its arrays have an entry per buffer (more when the array was longer
+ * before); entries from `count` on are left from earlier calls.
+ */
+export class RecvmmsgIntoResult {
+  /** How many messages were received: `buffers[0]` to `buffers[count - 1]` hold them. */
+  count = 0;
+  /**
+   * The bytes received into each buffer (msg_len). A datagram larger than
+   * its buffer was cut (MSG_TRUNC in {@link RecvmmsgIntoResult.flags});
+   * with MSG_TRUNC in the call's flags this is the datagram's real length.
+   */
+  readonly sizes: Uint32Array;
+  /** Each message's msg_flags: MSG_TRUNC when its datagram did not fit its buffer. */
+  readonly flags: Int32Array;
+  /**
+   * For a UDP socket with UDP_GRO on: the size of the datagrams coalesced
+   * into each message (the last one may be shorter); 0 for a message that
+   * holds one datagram. {@link RecvmmsgIntoResult.datagrams} splits one.
+   */
+  readonly segmentSizes: Uint32Array;
+  readonly #m: MmsgMemory;
+  #views: ArrayBufferView[] = [];
+  /** For each message, the first message of its run from the same sender (native/mmsg.cc A5). */
+  readonly #same: Int32Array;
+  /** The addresses decoded for this fill: valid where #filledIn holds #fill. */
+  readonly #decoded: Array<SocketAddress | null>;
+  readonly #filledIn: Int32Array;
+  #fill = 0;
+
+  /** Made by recvmmsgInto() for a list of up to `cap` buffers. */
+  constructor(cap: number) {
+    const m = new MmsgMemory(v.size(cap, 'cap', MMSG_MAX));
+    this.#m = m;
+    this.sizes = new Uint32Array(m.buffer, 0, m.cap);
+    this.flags = m.a[1]!;
+    this.segmentSizes = new Uint32Array(m.buffer, 2 * 4 * m.cap, m.cap);
+    this.#same = m.a[5]!;
+    this.#decoded = new Array<SocketAddress | null>(m.cap).fill(null);
+    this.#filledIn = new Int32Array(m.cap);
+  }
+
+  /**
+   * The sender of message `i`, as recvfrom() gives it (null for a sender
+   * without an address), decoded when asked for: the four addresses
+   * decoded last are kept, so a batch from a few peers decodes each once.
+   */
+  address(i: number): SocketAddress | null {
+    this.#index(i);
+    // Each run of messages from one sender is decoded once (callgrind: a
+    // decode through the address cache cost about 430 instructions, this
+    // about 50).
+    const j = this.#same[i]!;
+    let address: SocketAddress | null;
+    if (this.#filledIn[j] === this.#fill) {
+      address = this.#decoded[j]!;
+    } else {
+      address = this.#m.address(j);
+      this.#decoded[j] = address;
+      this.#filledIn[j] = this.#fill;
+    }
+    return Buffer.isBuffer(address) ? Buffer.from(address) : address;
+  }
+
+  /**
+   * The datagrams of message `i`: views of its buffer (no copy), split by
+   * its GRO segment size; one view when it holds one datagram.
+   */
+  datagrams(i: number): Buffer[] {
+    this.#index(i);
+    const n = Math.min(this.sizes[i]!, v.byteLength(this.#views[i]!));
+    return groSegments(v.viewBuffer(this.#views[i]!).subarray(0, n), this.segmentSizes[i]!);
+  }
+
+  #index(i: unknown): void {
+    if (typeof i === 'number' && i >>> 0 === i && i < this.count) return;
+    if (v.size(i, 'i') >= this.count) throw v.outOfRange('i', `an integer >= 0 and < ${this.count} (the count received)`, i);
+  }
+
+  /** Internal: the memory native code fills. */
+  [MEMORY](): MmsgMemory {
+    return this.#m;
+  }
+
+  /** Internal: records a call's views and count. */
+  [FILLED](views: ArrayBufferView[], count: number): this {
+    this.#views = views;
+    this.count = count;
+    this.#fill = (this.#fill + 1) | 0 || 1; // never 0, the initial mark
+    return this;
+  }
+}
+
+// The result of each `buffers` list, made on its first use: a loop that
+// receives into the same list allocates no result per call.
+const results = new WeakMap<object, RecvmmsgIntoResult>();
+
+/**
+ * recvmmsgInto()'s `buffers`, checked (any iterable of writable views),
+ * the first MMSG_MAX of them kept, as the kernel would.
+ */
+export function intoBuffers(buffers: unknown): ArrayBufferView[] {
+  // An array, the usual case, in a plain loop (see outgoing()); the name is
+  // made only for what is not a view (a string per buffer cost 220
+  // instructions, callgrind).
+  if (Array.isArray(buffers)) {
+    const n = buffers.length < MMSG_MAX ? buffers.length : MMSG_MAX;
+    const views = new Array<ArrayBufferView>(n);
+    for (let i = 0; i < n; i++) {
+      const b: unknown = buffers[i];
+      views[i] = ArrayBuffer.isView(b) ? b : v.writableView(b, `buffers[${i}]`);
+    }
+    return views;
+  }
+  const views = v.items(buffers as Iterable<unknown>, 'buffers', (b, i) => (ArrayBuffer.isView(b) ? b : v.writableView(b, `buffers[${i}]`)));
+  if (views.length > MMSG_MAX) views.length = MMSG_MAX;
+  return views;
+}
+
+/** The result object for `buffers` (the list as given) of `n` views. */
+export function resultFor(buffers: unknown, n: number): RecvmmsgIntoResult {
+  const key = typeof buffers === 'object' && buffers !== null ? buffers : null;
+  let result = key === null ? undefined : results.get(key);
+  // A list that grew, or a memory detached: a new result.
+  if (result === undefined || result[MEMORY]().cap < n || result[MEMORY]().buffer.byteLength === 0) {
+    result = new RecvmmsgIntoResult(Math.max(n, 1));
+    if (key !== null) results.set(key, result);
+  }
+  return result;
+}
+
+// The buffers a receive into views takes first. Finding a view's memory
+// costs native code about 225 instructions (napi_get_buffer_info and the V8
+// calls under it), and passing it one more argument about 20: a call that
+// looked up all 64 views of a batch to receive the one datagram there cost
+// 26,000 instructions against 2,500 for sendto + recvfromInto (callgrind).
+// So the first recvmmsg(2) gets the first FIRST_VIEWS views; only when it
+// fills them all and another datagram is queued (ioctl FIONREAD) does a
+// second, non-blocking one get the rest. That one cannot meet a pending
+// socket error before its first datagram; an error after it is kept for
+// the next call, by Linux's rule. An empty datagram (FIONREAD 0) right
+// after the first FIRST_VIEWS waits for the next call. 16 rather than 8:
+// between the two steps the receiver returns to user space, where a
+// sender it woke may preempt it; over AF_UNIX, whose queue holds about 10
+// datagrams (net.unix.max_dgram_qlen), 8 cost a context switch every 3
+// datagrams instead of 4 and 9% of the rate (short runs, CPU shared).
+const FIRST_VIEWS = 16;
+/** The first views, refilled by every call (a slice() per call cost 260 instructions). */
+const head: ArrayBufferView[] = [];
+
+/** recvmmsg(2) into `views` with `result`'s memory, in two steps at most: the count, or -errno. */
+export function recvInto(fd: number, result: RecvmmsgIntoResult, views: ArrayBufferView[], flags: number, control: number): number {
+  const m = result[MEMORY]();
+  const n = views.length;
+  if (n <= FIRST_VIEWS) return fast.recvmmsgViews(fd, m.buffer, m.cap, 0, n, flags, control, views);
+  for (let i = 0; i < FIRST_VIEWS; i++) head[i] = views[i]!;
+  const r = fast.recvmmsgViews(fd, m.buffer, m.cap, 0, FIRST_VIEWS, flags, control, head, true);
+  head.fill(NO_BYTES); // holds no buffer of the caller's alive
+  if (r !== FIRST_VIEWS || !fast.morePending()) return r;
+  const more = fast.recvmmsgViews(fd, m.buffer, m.cap, FIRST_VIEWS, n - FIRST_VIEWS, flags | MSG_DONTWAIT, control, views.slice(FIRST_VIEWS));
+  return more > 0 ? r + more : r;
+}
+
+/** The result of a recvInto() that gave `count` messages (>= 0). */
+export function filled(result: RecvmmsgIntoResult, views: ArrayBufferView[], count: number): RecvmmsgIntoResult {
+  return result[FILLED](views, count);
+}
+
+// ---- GRO ------------------------------------------------------------------------
+
+/**
+ * Splits a GRO-coalesced receive into its datagrams: views of `data` (no
+ * copy) of `segmentSize` bytes each, the last one possibly shorter. A
+ * segment size of 0 (none: one datagram) gives `[data]`. Use it with the
+ * segment size from {@link groSegmentSize} (recvmsg) or from a
+ * {@link RecvmmsgIntoResult}; recvmmsg() splits by itself.
+ */
+export function groSegments(data: ArrayBufferView, segmentSize: number): Buffer[] {
+  const bytes = v.viewBuffer(v.writableView(data, 'data'));
+  v.size(segmentSize, 'segmentSize', SEGMENT_MAX);
+  if (segmentSize === 0 || bytes.length <= segmentSize) return [bytes];
+  const out: Buffer[] = [];
+  for (let k = 0; k < bytes.length; k += segmentSize) out.push(bytes.subarray(k, Math.min(k + segmentSize, bytes.length)));
+  return out;
+}
+
+/**
+ * The GRO segment size in recvmsg()'s ancillary data: the value of its
+ * `[SOL_UDP, UDP_GRO, int]` item, or 0 when it has none (the data is one
+ * datagram). Turn UDP_GRO on first: `setsockopt(SOL_UDP, UDP_GRO, 1)`, and
+ * give recvmsg an `ancbufsize` of at least `CMSG_SPACE(4)`.
+ */
+export function groSegmentSize(ancdata: Iterable<readonly [number, number, ArrayBufferView]>): number {
+  for (const item of v.items(ancdata as Iterable<unknown>, 'ancdata', (x) => x)) {
+    if (!Array.isArray(item) || item.length !== 3) continue;
+    const [level, type, data] = item as [unknown, unknown, unknown];
+    if (level === SOL_UDP && type === UDP_GRO && ArrayBuffer.isView(data) && v.byteLength(data) >= 4) {
+      // A C int in the host's byte order.
+      return new Int32Array(Uint8Array.from(v.viewBuffer(data).subarray(0, 4)).buffer)[0]!;
+    }
+  }
+  return 0;
+}
