@@ -701,7 +701,42 @@ function readmeTable(summaries: Summary[], overhead: Overhead[]): string {
     const cCell = `${ns(c.median)}${cThreaded === null ? '' : ` (${ns(cThreaded.median)} with a second thread)`}`;
     lines.push(`| ${[label, `${ns(sync.median)} (${over})`, '', ffiCell, floorCell, '', cCell].join(' | ')} |`.replace(/ \| (?= \|)/g, ' |'));
   }
-  return `${lines.join('\n')}\n`;
+  const batch = batchTable(summaries);
+  return `${lines.join('\n')}\n${batch === '' ? '' : `\n${batch}`}`;
+}
+
+/**
+ * The batched datagrams' table (issue 21), after the main one: ratios to
+ * C's batched rate (C with GSO on the gso rows), with Bun's `sendMany` and
+ * bsdsock's one-datagram-per-call loop beside them. Empty when the run had
+ * no batch workload.
+ */
+function batchTable(summaries: Summary[]): string {
+  const rows: Array<[string, string]> = [
+    ['batch64 udp', 'batched datagrams, UDP (64 B, 64 per syscall, messages/s)'],
+    ['batch64 unix', 'batched datagrams, AF_UNIX (64 B)'],
+    ['batch1200 udp', 'batched datagrams, UDP (1,200 B)'],
+    ['batch1200 unix', 'batched datagrams, AF_UNIX (1,200 B)'],
+    ['gso64 udp', 'UDP GSO + GRO (64 B segments, 32 per buffer)'],
+    ['gso1200 udp', 'UDP GSO + GRO (1,200 B segments)'],
+  ];
+  const impls = ['sync', 'async', 'node', 'bun', 'single'];
+  const lines = [
+    '| batched workload | bsdsock sync | bsdsock async | Node `dgram` | Bun `sendMany` | bsdsock, one datagram per call | C |',
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const [name, label] of rows) {
+    const c = summaries.find((q) => q.case === name && q.impl === 'c');
+    if (c === undefined) continue;
+    const cells = impls.map((impl) => {
+      const r = summaries.find((q) => q.case === name && q.impl === impl)?.ratioToC;
+      if (r === undefined || r === null) return '—';
+      return impl === 'sync' ? `**${r.toFixed(2)}**` : r.toFixed(2);
+    });
+    const rate = c.median >= 1e6 ? `${(c.median / 1e6).toFixed(2)}M/s` : `${(c.median / 1e3).toFixed(0)}k/s`;
+    lines.push(`| ${label} | ${cells.join(' | ')} | ${rate} |`);
+  }
+  return lines.length === 2 ? '' : `${lines.join('\n')}\n`;
 }
 
 // ---- main -------------------------------------------------------------------------
