@@ -74,7 +74,7 @@ export {
   type MessageSocket,
   type DataList,
 } from './message';
-export { groSegments, groSegmentSize, MMSG_MAX, type RecvmmsgIntoResult, type MmsgMessage, type RecvmmsgResult } from './mmsg';
+export { groSegments, groSegmentSize, MMSG_MAX, type RecvmmsgIntoResult, type MmsgMessage, type MmsgList, type RecvmmsgResult } from './mmsg';
 export type { SocketFile, FileData, MakefileOptions } from './makefile';
 export {
   sizeof,

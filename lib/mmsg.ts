@@ -55,6 +55,13 @@ export type MmsgMessage =
   | readonly [data: string | ArrayBufferView, address: Address | null]
   | readonly [data: string | ArrayBufferView, address: Address | null, segmentSize: number | null];
 
+/**
+ * sendmmsg()'s `messages`: any iterable of {@link MmsgMessage}, but not a
+ * string itself, which is an iterable of its characters and would send
+ * each as a datagram of its own.
+ */
+export type MmsgList = Iterable<MmsgMessage> & object;
+
 /** What recvmmsg() and recvmmsgAsync() return: `[data, address]` per datagram, as recvfrom() gives them. */
 export type RecvmmsgResult = Array<readonly [data: Buffer, address: SocketAddress | null]>;
 

@@ -67,7 +67,7 @@ import * as msg from './message';
 import { getVsockOption, setVsockOption } from './vsock';
 import type { AncillaryData, DataList, RecvmsgIntoResult, RecvmsgResult } from './message';
 import * as mmsg from './mmsg';
-import type { MmsgMessage, RecvmmsgIntoResult, RecvmmsgResult } from './mmsg';
+import type { MmsgList, RecvmmsgIntoResult, RecvmmsgResult } from './mmsg';
 
 const { EAGAIN, EBADF, EINPROGRESS, EISCONN, ESPIPE } = E;
 const INT_MAX = 2147483647;
@@ -1632,7 +1632,7 @@ export class Socket<F extends number = number, T extends number = number> {
    * address on an unconnected socket, EINVAL for GSO segments beyond the
    * kernel's count (64 or 128), ECONNREFUSED after an ICMP error.
    */
-  sendmmsg(messages: Iterable<MmsgMessage>, flags = 0): number {
+  sendmmsg(messages: MmsgList, flags = 0): number {
     Socket.#brand(this);
     if (flags !== 0) v.int32(flags, 'flags');
     const h = this.#h;
@@ -1742,9 +1742,9 @@ export class Socket<F extends number = number, T extends number = number> {
    * AF_UNIX datagram socket to its peer first: Linux reports an unconnected
    * one as writable whatever the receiver's queue holds.
    */
-  sendmmsgAsync(messages: Iterable<MmsgMessage>, options?: AsyncOptions): Promise<number>;
-  sendmmsgAsync(messages: Iterable<MmsgMessage>, flags: number, options?: AsyncOptions): Promise<number>;
-  sendmmsgAsync(messages: Iterable<MmsgMessage>, ...rest: unknown[]): Promise<number> {
+  sendmmsgAsync(messages: MmsgList, options?: AsyncOptions): Promise<number>;
+  sendmmsgAsync(messages: MmsgList, flags: number, options?: AsyncOptions): Promise<number>;
+  sendmmsgAsync(messages: MmsgList, ...rest: unknown[]): Promise<number> {
     try {
       Socket.#brand(this);
       const [flags = 0, options] = withOptions(rest, 1) as [number | undefined, AsyncOptions | undefined];

@@ -64,7 +64,11 @@ int sethostname(const void* name, size_t len) {
   // The kernel's length is an int (a size_t on macOS and the BSDs): larger
   // than any host name it takes, but it must not wrap.
   if (len > 0x7fffffff) return -EINVAL;
-  if (::sethostname(static_cast<const char*>(name), len) == -1) return -errno;
+  // An empty name's bytes may be a null pointer, which glibc declares
+  // sethostname(2) never takes (UBSan's nonnull-attribute check).
+  static const char kEmpty = 0;
+  const char* p = len == 0 ? &kEmpty : static_cast<const char*>(name);
+  if (::sethostname(p, len) == -1) return -errno;
   return 0;
 }
 

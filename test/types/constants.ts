@@ -5,8 +5,10 @@
 
 import {
   AF_INET,
+  AF_UNIX,
   MSG_ERRQUEUE,
   MSG_PEEK,
+  SOCK_DGRAM,
   SOCK_STREAM,
   SOL_SOCKET,
   SO_PEERCRED,
@@ -65,6 +67,13 @@ export function dataLists(): void {
   a.sendmsg('hello');
   // @ts-expect-error: nor for the async form
   void a.sendmsgAsync('hello');
+  const [u] = socketpair(AF_UNIX, SOCK_DGRAM);
+  u.sendmmsg(['one', Buffer.from('two')]);
+  // @ts-expect-error: a string is not a list of datagrams either
+  u.sendmmsg('hello');
+  // @ts-expect-error: nor for the async form
+  void u.sendmmsgAsync('hello', 0);
+  u.close();
   sendFds(a, ['m'], [0]);
   // @ts-expect-error: the trial's sendFds(sock, 'm', [0])
   sendFds(a, 'm', [0]);
