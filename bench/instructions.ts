@@ -31,17 +31,8 @@ import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 
-import { ROOT, buildC, commitOf, ffiNode, version } from './tools';
+import { ROOT, buildC, commitOf, ffiNode, flag, option, version } from './tools';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const value = argv[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
-};
 const QUICK = flag('quick');
 const N1 = Number(option('n1') ?? (QUICK ? 2_000 : 20_000));
 const N2 = Number(option('n2') ?? (QUICK ? 12_000 : 120_000));

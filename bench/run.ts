@@ -44,18 +44,8 @@ import os = require('node:os');
 import path = require('node:path');
 import readline = require('node:readline');
 
-import { CC, ROOT, buildC, commitOf, ffiNode, has, version } from './tools';
+import { CC, ROOT, buildC, commitOf, ffiNode, flag, has, option, version } from './tools';
 
-const argv = process.argv.slice(2);
-const flag = (name: string) => argv.includes(`--${name}`);
-const option = (name: string) => {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const value = argv[i + 1];
-  // `--table` with nothing after it must not fall through to a full run.
-  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
-  return value;
-};
 const QUICK = flag('quick');
 // --quick makes one round of short runs: starting two processes per run
 // (about 0.25 s for Node here, 0.55 s on a slow day) is most of its time.
@@ -674,18 +664,12 @@ function readmeTable(summaries: Summary[], overhead: Overhead[]): string {
     '| workload | bsdsock sync | bsdsock async | Node `net`/`dgram` | Node-API floor | CPython `socket` | C |',
     '|---|---|---|---|---|---|---|',
   ];
-  for (const [name, label] of rows) {
-    const c = summaries.find((q) => q.case === name && q.impl === 'c');
-    if (c === undefined) continue;
-    const cells = impls.map((impl) => {
-      const r = summaries.find((q) => q.case === name && q.impl === impl)?.ratioToC;
-      if (r === undefined || r === null) return '—';
-      return impl === 'sync' ? `**${r.toFixed(2)}**` : r.toFixed(2);
-    });
-    const workload = name.split(' ')[0]!;
-    const abs = isBulk(workload) ? `${c.median.toFixed(1)} GB/s` : isRoundTrips(workload) ? `${perSecond(c.median)} (${c.usPerOp!.toFixed(1)} µs)` : perSecond(c.median);
-    lines.push(`| ${label} | ${cells.join(' | ')} | ${abs} |`);
-  }
+  lines.push(
+    ...ratioRows(summaries, rows, impls, (c) => {
+      const workload = c.case.split(' ')[0]!;
+      return isBulk(workload) ? `${c.median.toFixed(1)} GB/s` : isRoundTrips(workload) ? `${perSecond(c.median)} (${c.usPerOp!.toFixed(1)} µs)` : perSecond(c.median);
+    }),
+  );
   for (const [key, label] of [
     ['getsockopt', '`getsockopt(SO_TYPE)`, ns per call'],
     ['recvWouldBlock', 'would-block receive (`tryRecvInto`), ns per call'],
@@ -725,6 +709,17 @@ function batchTable(summaries: Summary[]): string {
     '| batched workload | bsdsock sync | bsdsock async | Node `dgram` | Bun `sendMany` | bsdsock, one datagram per call | C |',
     '|---|---|---|---|---|---|---|',
   ];
+  lines.push(...ratioRows(summaries, rows, impls, (c) => (c.median >= 1e6 ? `${(c.median / 1e6).toFixed(2)}M/s` : `${(c.median / 1e3).toFixed(0)}k/s`)));
+  return lines.length === 2 ? '' : `${lines.join('\n')}\n`;
+}
+
+/**
+ * A README table's rows: per `[case, label]` that C ran, each of `impls`'s
+ * ratio to C (bsdsock sync's in bold, '—' where it did not run) and, last,
+ * C's own figure as `absolute` writes it.
+ */
+function ratioRows(summaries: Summary[], rows: Array<[string, string]>, impls: string[], absolute: (c: Summary) => string): string[] {
+  const lines: string[] = [];
   for (const [name, label] of rows) {
     const c = summaries.find((q) => q.case === name && q.impl === 'c');
     if (c === undefined) continue;
@@ -733,10 +728,9 @@ function batchTable(summaries: Summary[]): string {
       if (r === undefined || r === null) return '—';
       return impl === 'sync' ? `**${r.toFixed(2)}**` : r.toFixed(2);
     });
-    const rate = c.median >= 1e6 ? `${(c.median / 1e6).toFixed(2)}M/s` : `${(c.median / 1e3).toFixed(0)}k/s`;
-    lines.push(`| ${label} | ${cells.join(' | ')} | ${rate} |`);
+    lines.push(`| ${label} | ${cells.join(' | ')} | ${absolute(c)} |`);
   }
-  return lines.length === 2 ? '' : `${lines.join('\n')}\n`;
+  return lines;
 }
 
 // ---- main -------------------------------------------------------------------------

@@ -1,12 +1,32 @@
-// What bench/run.ts and bench/instructions.ts both need from the machine:
-// the C reference built, the commit measured, and the Node that has
-// node:ffi.
+// What bench/run.ts and bench/instructions.ts both need: their command
+// line read the same way, and from the machine the C reference built, the
+// commit measured, and the Node that has node:ffi.
 
 import { spawnSync } from 'node:child_process';
 import fs = require('node:fs');
 import path = require('node:path');
 
 export const ROOT = path.join(__dirname, '..');
+
+const argv = process.argv.slice(2);
+
+/** Whether `--name` is on the command line. */
+export function flag(name: string): boolean {
+  return argv.includes(`--${name}`);
+}
+
+/**
+ * The value after `--name`, or undefined without `--name`. An option
+ * followed by nothing or by another option is an error: `--table` with
+ * nothing after it must not fall through to a full run.
+ */
+export function option(name: string): string | undefined {
+  const i = argv.indexOf(`--${name}`);
+  if (i < 0) return undefined;
+  const value = argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`--${name} needs a value`);
+  return value;
+}
 
 export function has(cmd: string, args: string[] = ['--version']): boolean {
   return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;

@@ -9,10 +9,10 @@
 // tried again: a false readiness report just gives -EAGAIN again. No thread
 // per call, no timer, no busy loop.
 //
-// One exception, runPaced(): a connect to an AF_UNIX listener whose backlog
-// is full has no readiness to wait for (the unconnected socket is writable
-// at once, and nothing tells when room appears), so it is retried on a timer
-// instead, after 1 ms, then twice as long each time up to 100 ms.
+// One exception, run() with `paced`: a connect to an AF_UNIX listener whose
+// backlog is full has no readiness to wait for (the unconnected socket is
+// writable at once, and nothing tells when room appears), so it is retried
+// on a timer instead, after 1 ms, then twice as long each time up to 100 ms.
 //
 // Reads and writes queue independently, each in FIFO order. close() rejects
 // everything pending with EBADF; an abort rejects with signal.reason. An
@@ -140,7 +140,7 @@ const WANT = 0;
 const REFED = 1;
 const IN_CALLBACK = 2;
 
-/** The retry timer of a paced operation (runPaced) and its next delay. */
+/** The retry timer of a paced operation (run() with `paced`) and its next delay. */
 interface Pace {
   delay: number;
   timer: ReturnType<typeof setTimeout> | null;
@@ -257,6 +257,13 @@ export class AsyncIo {
    * Runs `attempt` as an async operation in `queue` of `owner` (the socket,
    * kept alive while the operation waits). Resolves with `finish(result)`;
    * rejects with a SocketError for a -errno result.
+   *
+   * `paced` is for a call whose would-block state no readiness event ends:
+   * a connect to an AF_UNIX listener whose backlog is full. While `attempt`
+   * gives -EAGAIN it is tried again on a timer (1 ms, doubling up to 100 ms,
+   * each delay between half and all of that), in its place in `queue`; the
+   * poller is not armed for it. Abort, close() and unref() apply as to any
+   * call.
    */
   run<T>(
     owner: object,
@@ -266,6 +273,7 @@ export class AsyncIo {
     finish: (r: number) => T,
     options: AsyncOptions | undefined,
     where?: ErrorAddress,
+    paced = false,
   ): Promise<T> {
     const signal = options?.signal;
     if (isAborted(signal)) return Promise.reject(abortReason(signal));
@@ -278,41 +286,10 @@ export class AsyncIo {
         return Promise.resolve(finish(r));
       }
     }
-    const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null, pace: null };
-    return this.#enqueue<T>(owner, queue, op);
-  }
-
-  /**
-   * As run(), for a call whose would-block state no readiness event ends:
-   * a connect to an AF_UNIX listener whose backlog is full. While `attempt`
-   * gives -EAGAIN it is tried again on a timer (1 ms, doubling up to 100 ms,
-   * each delay between half and all of that), in its place in `queue`; the
-   * poller is not armed for it. Abort, close() and unref() apply as to any
-   * call.
-   */
-  runPaced<T>(
-    owner: object,
-    queue: typeof READ | typeof WRITE,
-    syscall: string,
-    attempt: () => number,
-    finish: (r: number) => T,
-    options: AsyncOptions | undefined,
-    where?: ErrorAddress,
-  ): Promise<T> {
-    const signal = options?.signal;
-    if (isAborted(signal)) return Promise.reject(abortReason(signal));
-    const q = this.#queues[queue];
-    if (q.length === 0) {
-      const r = attempt();
-      if (r !== -EAGAIN) {
-        if (r < 0) return Promise.reject(failure(r, syscall, where));
-        return Promise.resolve(finish(r));
-      }
-    }
-    const pace: Pace = { delay: PACE_FIRST_MS, timer: null };
+    const pace: Pace | null = paced ? { delay: PACE_FIRST_MS, timer: null } : null;
     const op: Op<unknown> = { attempt, finish, resolve: unset, reject: unset, syscall, where, signal, onAbort: null, pace };
     const promise = this.#enqueue<T>(owner, queue, op);
-    if (q[0] === op) this.#schedule(q, op);
+    if (paced && q[0] === op) this.#schedule(q, op);
     return promise;
   }
 

@@ -1174,9 +1174,9 @@ export class Socket<F extends number = number, T extends number = number> {
       // EAGAIN is a full backlog: wait for room as the blocking connect
       // does (and as a TCP connect does, its SYNs being retried), not fail
       // as Node's net does. No readiness event says when there is room, so
-      // the connect is retried on a timer (AsyncIo.runPaced).
+      // the connect is retried on a timer (AsyncIo.run with `paced`).
       const attempt = (): number => native.connectNowait(h.fd, sockaddr);
-      return this.#aio().runPaced(this, WRITE, 'connect', attempt, noValue, options, errorWhere(address, h.family));
+      return this.#aio().run(this, WRITE, 'connect', attempt, noValue, options, errorWhere(address, h.family), true);
     }
     const r = native.connectNowait(h.fd, sockaddr);
     if (r === 0) return;

@@ -13,12 +13,6 @@ namespace bsdsock {
 
 namespace {
 
-Napi::Value SockaddrBuffer(Napi::Env env, const sockaddr_storage& ss,
-                           socklen_t len) {
-  return Napi::Buffer<uint8_t>::Copy(
-      env, reinterpret_cast<const uint8_t*>(&ss), len);
-}
-
 // sockaddrInet(family, host, port, flowinfo, scopeId, scopeGiven)
 //   -> Buffer, or -EINVAL when host is not a numeric literal of family
 Napi::Value SockaddrInet(const Napi::CallbackInfo& info) {

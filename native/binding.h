@@ -25,6 +25,13 @@ inline Napi::Value Result(Napi::Env env, double r) {
   return Napi::Number::New(env, r);
 }
 
+// A sockaddr's first len bytes, copied into a new Buffer.
+inline Napi::Value SockaddrBuffer(Napi::Env env, const sockaddr_storage& ss,
+                                  socklen_t len) {
+  return Napi::Buffer<uint8_t>::Copy(
+      env, reinterpret_cast<const uint8_t*>(&ss), len);
+}
+
 // A value as an int32; a TypeError if it is not a number.
 int32_t Int(Napi::Env env, Napi::Value v);
 // Argument i as an int32; a TypeError if it is not a number.

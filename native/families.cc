@@ -10,12 +10,6 @@ namespace bsdsock {
 
 namespace {
 
-Napi::Value SockaddrBuffer(Napi::Env env, const sockaddr_storage& ss,
-                           socklen_t len) {
-  return Napi::Buffer<uint8_t>::Copy(
-      env, reinterpret_cast<const uint8_t*>(&ss), len);
-}
-
 // sockaddrNetlink(pid, groups) -> Buffer, or -EAFNOSUPPORT
 Napi::Value SockaddrNetlink(const Napi::CallbackInfo& info) {
   sockaddr_storage ss;
