@@ -31,7 +31,9 @@ import fs = require('node:fs');
 import os = require('node:os');
 import path = require('node:path');
 
-import { ROOT, buildC, commitOf, ffiNode, flag, option, version } from './tools';
+import { ROOT, buildC, commandLine, commitOf, ffiNode, flag, option, usageIn, version } from './tools';
+
+commandLine(['quick', 'keep'], ['n1', 'n2', 'only', 'ffi-node', 'valgrind'], usageIn(__filename, 2));
 
 const QUICK = flag('quick');
 const N1 = Number(option('n1') ?? (QUICK ? 2_000 : 20_000));

@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [-- --rounds N]
-//                [-- --only pingpong,bulk,dgram,echo,bulk-recv,dgram-recvfrom,micro,overhead]
+//                [-- --only pingpong,bulk,dgram,echo,bulk-recv,dgram-recvfrom,
+//                           batch64,batch1200,gso64,gso1200,micro,overhead]
 //                [-- --ffi-node <path>] [-- --publish [--force]]`
 // `npx tsx bench/run.ts --check-host | --table <json> | --replot <json> [--publish [--force]]`
 //
@@ -44,7 +45,9 @@ import os = require('node:os');
 import path = require('node:path');
 import readline = require('node:readline');
 
-import { CC, ROOT, buildC, commitOf, ffiNode, flag, has, option, version } from './tools';
+import { CC, ROOT, buildC, commitOf, commandLine, ffiNode, flag, has, option, usageIn, version } from './tools';
+
+commandLine(['quick', 'publish', 'force', 'check-host'], ['rounds', 'only', 'ffi-node', 'table', 'replot'], usageIn(__filename, 5));
 
 const QUICK = flag('quick');
 // --quick makes one round of short runs: starting two processes per run

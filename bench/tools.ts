@@ -10,6 +10,37 @@ export const ROOT = path.join(__dirname, '..');
 
 const argv = process.argv.slice(2);
 
+/**
+ * Checks the command line against the `flags` and `options` a script knows
+ * before it reads any: `--help` prints `usage` and exits, anything else it
+ * does not know (a misspelt option, a stray word) prints `usage` and exits
+ * with status 2, rather than starting a full run without it.
+ */
+export function commandLine(flags: readonly string[], options: readonly string[], usage: string): void {
+  const bad: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--help' || a === '-h') {
+      process.stdout.write(usage);
+      process.exit(0);
+    }
+    const name = a.startsWith('--') ? a.slice(2) : null;
+    if (name !== null && flags.includes(name)) continue;
+    if (name !== null && options.includes(name)) i++; // its value: option() checks it
+    else bad.push(a);
+  }
+  if (bad.length > 0) {
+    process.stderr.write(`unknown argument${bad.length > 1 ? 's' : ''}: ${bad.join(' ')}\n${usage}`);
+    process.exit(2);
+  }
+}
+
+/** The usage a script's first `lines` comment lines give. */
+export function usageIn(file: string, lines: number): string {
+  const head = fs.readFileSync(file, 'utf8').split('\n').slice(0, lines);
+  return `${head.map((l) => l.replace(/^\/\/ ?/, '')).join('\n')}\n`;
+}
+
 /** Whether `--name` is on the command line. */
 export function flag(name: string): boolean {
   return argv.includes(`--${name}`);
