@@ -180,14 +180,16 @@ export function sendmsg(fd: number, views: ArrayBufferView[], cmsgs: Array<numbe
 }
 
 /**
- * sendmmsg(2) of `n` messages, views[0..n), each to the name slot and with
- * the UDP_SEGMENT size that `mem` (the mmsg memory of capacity `cap`, see
- * native/mmsg.cc) gives it, MSG_NOSIGNAL: the count sent, -errno, or
- * native's kNoMemory for a `mem` too short (detached).
+ * sendmmsg(2) of `n` messages, message i views[i] (`byIndex`: the view
+ * whose index `mem` gives), each to the name slot and with the UDP_SEGMENT
+ * size that `mem` (the mmsg memory of capacity `cap`, see native/mmsg.cc)
+ * gives it, MSG_NOSIGNAL: the count sent, -errno, or native's kNoMemory for
+ * a `mem` too short (detached).
  */
-export function sendmmsg(fd: number, mem: ArrayBuffer, cap: number, n: number, flags: number, views: ArrayBufferView[]): number {
+export function sendmmsg(fd: number, mem: ArrayBuffer, cap: number, n: number, flags: number, views: ArrayBufferView[], byIndex: boolean): number {
   F[0] = fd;
   F[3] = flags;
+  F[6] = byIndex ? 1 : 0;
   F[12] = n;
   F[13] = cap;
   native.sendmmsg(mem, ...views);

@@ -126,6 +126,13 @@ export function controlFor(family: number, type: number): number {
 /** The messages of one sendmmsg call, checked and converted. */
 export interface Outgoing {
   views: ArrayBufferView[];
+  /**
+   * How many messages have the view of the message before them: a batch
+   * that sends one buffer to many peers (or many times) then passes it to
+   * native code once per call, which looks each view up for about 225
+   * instructions.
+   */
+  repeats: number;
   /** Each message's sockaddr; null for none, and for a name still to resolve (async). */
   names: Array<Buffer | null>;
   /** Each message's UDP_SEGMENT size, or null when no message has one. */
@@ -171,7 +178,7 @@ function literalSockaddr(family: number, address: unknown, syscall: string): Buf
  * `resolveNames`, else left to {@link resolveLookups}.
  */
 export function outgoing(messages: unknown, family: number, type: number, syscall: string, resolveNames: boolean): Outgoing {
-  const out: Outgoing = { views: [], names: [], segments: null, addresses: [], lookups: null, family };
+  const out: Outgoing = { views: [], repeats: 0, names: [], segments: null, addresses: [], lookups: null, family };
   lastAddress = undefined;
   // An array, the usual case, is read in a plain loop, its length once (as
   // v.items does), into arrays made at their size.
@@ -239,6 +246,7 @@ function message(out: Outgoing, item: unknown, i: number, family: number, type: 
     out.segments ??= new Array<number>(out.views.length).fill(0);
   }
   if (out.segments !== null) out.segments[i] = segment;
+  if (i > 0 && out.views[i - 1] === view) out.repeats++;
   out.views[i] = view;
   out.names[i] = name;
   out.addresses[i] = address;
@@ -317,8 +325,26 @@ export function send(fd: number, out: Outgoing, start: number, flags: number): n
     slots[i] = slot;
     segments[i] = segs === null ? 0 : segs[start + i]!;
   }
-  const views = start === 0 && total <= MMSG_MAX ? out.views : out.views.slice(start, start + n);
-  const r = fast.sendmmsg(fd, m.buffer, m.cap, n, flags, views);
+  let views: ArrayBufferView[];
+  let byIndex = false;
+  if (start !== 0 || total > MMSG_MAX) {
+    views = out.views.slice(start, start + n);
+  } else if (out.repeats === 0) {
+    views = out.views;
+  } else {
+    // The views without their repeats in a row, and each message's view
+    // as an index into them.
+    const viewAt = m.a[2]!;
+    views = [];
+    let last: ArrayBufferView | null = null;
+    for (let i = 0; i < n; i++) {
+      const view = out.views[i]!;
+      if (view !== last) views.push((last = view));
+      viewAt[i] = views.length - 1;
+    }
+    byIndex = true;
+  }
+  const r = fast.sendmmsg(fd, m.buffer, m.cap, n, flags, views, byIndex);
   if (r === pool.NO_MEMORY) {
     sendMemory = null; // detached: never handed out, but make a new one rather than fail
     return send(fd, out, start, flags);

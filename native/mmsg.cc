@@ -15,7 +15,8 @@
 //   array  received (recvmmsg)               sent (sendmmsg)
 //   A0     msg_len                           the name slot of message i (-1: none)
 //   A1     msg_flags                         its UDP_SEGMENT size (0: none)
-//   A2     the UDP_GRO segment size (0: none)  -
+//   A2     the UDP_GRO segment size (0: none)  the index of message i's view
+//                                             (frame[6] = 1)
 //   A3     msg_namelen                       the length of name slot k
 //   A4     where the pool copied message i   -
 //          in the small-results slab (-1: not copied)
@@ -25,11 +26,12 @@
 //
 // Frame slots used (binding.h): 0 fd, 3 flags, 7 the result (a count or
 // -errno), 9 control bytes per received message (0: none), 12 the number of
-// messages, 13 the capacity `cap`; recvmmsgViews also 1 the index of its
-// first message and 6 whether more is queued (see there); recvmmsgPool 1
-// the slab offset, 14 the bytes per message, 4 and 5 the small-results
-// offset and copy limit, and 6 the small-results offset after its copies
-// (-1: that slab was too short).
+// messages, 13 the capacity `cap`; sendmmsg also 6 whether its views go
+// by index (A2); recvmmsgViews also 1 the index of its first message and 6
+// whether more is queued (see there); recvmmsgPool 1 the slab offset, 14
+// the bytes per message, 4 and 5 the small-results offset and copy limit,
+// and 6 the small-results offset after its copies (-1: that slab was too
+// short).
 #include <netinet/in.h>
 #include <netinet/udp.h>
 
@@ -226,8 +228,10 @@ bool ControlSize(napi_env env, const double* f, size_t* control) {
   return true;
 }
 
-// sendmmsg(mem, ...views): sendmmsg(2) of one message per view, each to its
-// name slot (A0, -1 for none: a connected socket) with its UDP_SEGMENT size
+// sendmmsg(mem, ...views): sendmmsg(2) of the frame's count of messages,
+// message i views[i], or with frame[6] = 1 the view at index A2[i] (a view
+// repeated in a batch is then passed, and looked up, once), to its name
+// slot (A0, -1 for none: a connected socket), with its UDP_SEGMENT size
 // (A1, 0 for none): frame fd, flags, count -> result.
 napi_value Sendmmsg(napi_env env, napi_callback_info info) {
   FastState* s;
@@ -237,12 +241,27 @@ napi_value Sendmmsg(napi_env env, napi_callback_info info) {
   Memory m;
   if (!GetMemory(env, sc.args[0], f, &m)) return nullptr;
   const size_t n = static_cast<size_t>(f[12]);
-  if (n > views) {
-    napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
-    return nullptr;
+  if (f[6] == 1) {
+    // The views' iovecs go after the messages' own, which copy them.
+    Iovecs(sc, n + views);
+    if (!Views(env, sc, 1, n, n + views)) return nullptr;
+    iovec* iov = sc.iov.data();
+    for (size_t i = 0; i < n; i++) {
+      const int32_t k = m.a[2][i];
+      if (k < 0 || static_cast<size_t>(k) >= views) {
+        napi_throw_range_error(env, nullptr, "bsdsock: bad view index");
+        return nullptr;
+      }
+      iov[i] = iov[n + static_cast<size_t>(k)];
+    }
+  } else {
+    if (n > views) {
+      napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
+      return nullptr;
+    }
+    Iovecs(sc, n);
+    if (!Views(env, sc, 1, 0, n)) return nullptr;
   }
-  Iovecs(sc, n);
-  if (!Views(env, sc, 1, 0, n)) return nullptr;
   sys::mmsghdr* msgs = Headers(sc, n);
   // A UDP_SEGMENT item per message that has a segment size.
   constexpr size_t kSegSpace = CMSG_SPACE(sizeof(uint16_t));

@@ -142,6 +142,19 @@ describe('28 batched datagrams: sendmmsg, recvmmsg, GSO and GRO', function () {
       await q.end();
     });
 
+    it('sends a buffer repeated in a batch (looked up once) as often as given, between others, in order', () => {
+      const r = udp();
+      const s = udp();
+      const to = r.getsockname();
+      const a = Buffer.from('aa');
+      const b = Buffer.from('bbb');
+      const whole = Buffer.from('0123456789');
+      const messages = [a, a, b, a, b, b, whole.subarray(2, 4), whole.subarray(2, 4), whole, new Uint16Array([0x4443]), a];
+      assert.equal(s.sendmmsg(messages.map((m) => [m, to] as const)), 11);
+      const got = r.recvmmsg(16, 64).map(([data]) => data.toString('latin1'));
+      assert.deepEqual(got, ['aa', 'aa', 'bbb', 'aa', 'bbb', 'bbb', '23', '23', '0123456789', 'CD', 'aa']);
+    });
+
     it('sends at most 1024 (UIO_MAXIOV) per call and says so in its count', () => {
       const r = udp();
       const s = udp();
