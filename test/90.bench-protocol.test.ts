@@ -23,6 +23,7 @@ const IMPLS: Record<string, string[]> = {
   floor: tsx('bsdsock-floor.ts'),
   python: ['python3', path.join(ROOT, 'bench', 'impl', 'python.py')],
   single: tsx('bsdsock-single.ts'),
+  fresh: tsx('bsdsock-fresh.ts'),
   bun: [path.join(ROOT, 'node_modules', '.bin', 'bun'), path.join(ROOT, 'bench', 'impl', 'bun-udp.ts')],
 };
 const HAS_BUN = spawnSync(IMPLS.bun![0]!, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -118,6 +119,8 @@ describe('90 benchmark protocol', function () {
     ['python', 'sync', 'tcp'],
     ['c', 'async', 'unix'],
     ['node', 'sync', 'tcp'],
+    ['fresh', 'c', 'unix'],
+    ['python', 'fresh', 'tcp'],
   ] as const) {
     it(`bulk-recv over ${transport}: ${client} client, ${server} server, every byte counted`, async () => {
       const r = await run(server, client, 'bulk-recv', transport, (1 << 20) + 123);
@@ -148,7 +151,7 @@ describe('90 benchmark protocol', function () {
   it('every echo client fails on a reply that is not the upper-cased message', async () => {
     const failed = await Promise.all(
       Object.entries(IMPLS)
-        .filter(([name]) => name !== 'single' && name !== 'bun') // batch workloads only
+        .filter(([name]) => name !== 'single' && name !== 'bun' && name !== 'fresh') // batch workloads, bulk-recv only
         .map(async ([name, cmd]) => {
         const srv = start(C_BIN, ['server', 'pingpong', 'unix', path.join(tmp(), `s-${name}`)]);
         const ready = await srv.line();
@@ -221,6 +224,7 @@ describe('90 benchmark protocol', function () {
     ['node', 'gso64', 'udp', 'Node dgram has no GSO'],
     ['async', 'gso64', 'unix', 'no GSO over AF_UNIX'],
     ['bun', 'dgram', 'udp', 'only the batch workloads'],
+    ['fresh', 'bulk', 'unix', 'only bulk-recv'],
   ] as const) {
     it(`${impl} declines ${workload} over ${transport} with an unsupported line`, async function () {
       if (impl === 'bun' && !HAS_BUN) this.skip();
