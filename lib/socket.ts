@@ -1618,7 +1618,8 @@ export class Socket<F extends number = number, T extends number = number> {
    * message: the kernel cuts it into datagrams, the last possibly shorter;
    * EOPNOTSUPP on a socket that is not UDP). Literal addresses are
    * converted once while they repeat; host names are resolved with a
-   * blocking getaddrinfo(3), on every call.
+   * blocking getaddrinfo(3), on every call. A buffer repeated in a row
+   * (one message to many peers) is looked up once per call.
    *
    * Returns how many datagrams were sent (a GSO message counts as one), as
    * sendmmsg(2) does: at most 1024 (UIO_MAXIOV) per call, and fewer when
