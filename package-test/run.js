@@ -222,7 +222,7 @@ function checkFileList(files) {
   check('the tarball holds only sources, dist/ and prebuilds/ (no tests, benchmarks, examples, build/)', () => {
     const stray = files.filter((f) => !allowed.some((re) => re.test(f)));
     assert.deepEqual(stray, []);
-    for (const need of ['package.json', 'binding.gyp', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'scripts/check-platform.js']) {
+    for (const need of ['package.json', 'LICENSE', 'binding.gyp', 'dist/index.js', 'dist/index.mjs', 'dist/index.d.ts', 'dist/index.d.mts', 'scripts/check-platform.js']) {
       assert.ok(files.includes(need), `${need} is missing`);
     }
   });
