@@ -678,10 +678,17 @@ function readmeTable(summaries: Summary[], overhead: Overhead[]): string {
     '|---|---|---|---|---|---|---|',
   ];
   lines.push(
-    ...ratioRows(summaries, rows, impls, (c) => {
-      const workload = c.case.split(' ')[0]!;
-      return isBulk(workload) ? `${c.median.toFixed(1)} GB/s` : isRoundTrips(workload) ? `${perSecond(c.median)} (${c.usPerOp!.toFixed(1)} µs)` : perSecond(c.median);
-    }),
+    ...ratioRows(
+      summaries,
+      rows,
+      impls,
+      (c) => {
+        const workload = c.case.split(' ')[0]!;
+        return isBulk(workload) ? `${c.median.toFixed(1)} GB/s` : isRoundTrips(workload) ? `${perSecond(c.median)} (${c.usPerOp!.toFixed(1)} µs)` : perSecond(c.median);
+      },
+      // bulk-recv's bound: the floor receives into one buffer only.
+      { floor: ['fresh', 'a new Buffer per read'] },
+    ),
   );
   for (const [key, label] of [
     ['getsockopt', '`getsockopt(SO_TYPE)`, ns per call'],
@@ -731,14 +738,30 @@ function batchTable(summaries: Summary[]): string {
  * ratio to C (bsdsock sync's in bold, '—' where it did not run) and, last,
  * C's own figure as `absolute` writes it.
  */
-function ratioRows(summaries: Summary[], rows: Array<[string, string]>, impls: string[], absolute: (c: Summary) => string): string[] {
+/**
+ * Table rows of ratios to C, a column per implementation of `impls`; where
+ * one has no figure, `stand` may name another to show in its place, with a
+ * note.
+ */
+function ratioRows(
+  summaries: Summary[],
+  rows: Array<[string, string]>,
+  impls: string[],
+  absolute: (c: Summary) => string,
+  stand: Record<string, [impl: string, note: string]> = {},
+): string[] {
   const lines: string[] = [];
+  const ratio = (name: string, impl: string) => summaries.find((q) => q.case === name && q.impl === impl)?.ratioToC ?? null;
   for (const [name, label] of rows) {
     const c = summaries.find((q) => q.case === name && q.impl === 'c');
     if (c === undefined) continue;
     const cells = impls.map((impl) => {
-      const r = summaries.find((q) => q.case === name && q.impl === impl)?.ratioToC;
-      if (r === undefined || r === null) return '—';
+      const r = ratio(name, impl);
+      if (r === null) {
+        const other = stand[impl];
+        const s = other === undefined ? null : ratio(name, other[0]);
+        return s === null || other === undefined ? '—' : `${s.toFixed(2)} (${other[1]})`;
+      }
       return impl === 'sync' ? `**${r.toFixed(2)}**` : r.toFixed(2);
     });
     lines.push(`| ${label} | ${cells.join(' | ')} | ${absolute(c)} |`);
