@@ -142,8 +142,15 @@ export interface Native {
   // batches (native/mmsg.cc): the mmsg memory's layout is described there
   /** sendmmsg(2) of the frame's count of messages, one per view: fd, flags, count, capacity in; the count sent or -errno out. */
   sendmmsg(mem: ArrayBuffer, ...views: Bytes[]): void;
-  /** recvmmsg(2) of up to the frame's count of messages, one into each view; the results in `mem`. */
-  recvmmsgViews(mem: ArrayBuffer, ...views: Bytes[]): void;
+  /**
+   * recvmmsg(2) of up to the frame's count of messages, one into each view
+   * or into the memory `cache` (from viewCache, or undefined) kept for it;
+   * the results in `mem`. Views past the count, and those the cache gives,
+   * are not looked at (lib/ passes a fixed number of them, some undefined).
+   */
+  recvmmsgViews(mem: ArrayBuffer, cache: unknown, ...views: Array<Bytes | undefined>): void;
+  /** A view cache of `cap` slots for recvmmsgViews (lib/view-cache.ts): an External. */
+  viewCache(cap: number): unknown;
   /** recvmmsg(2) into a receive pool slab (lib/pool.ts), small results copied to `small`. */
   recvmmsgPool(slab: ArrayBuffer, small: ArrayBuffer, mem: ArrayBuffer): void;
   /** The most messages one batch call takes (UIO_MAXIOV). */

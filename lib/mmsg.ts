@@ -27,6 +27,7 @@ import { errnoError, type ErrorAddress } from './errors';
 import * as fast from './fast';
 import * as pool from './pool';
 import * as v from './validate';
+import { ViewCache } from './view-cache';
 
 /** The most messages one sendmmsg(2) or recvmmsg(2) takes: UIO_MAXIOV, 1024 on Linux. */
 export const MMSG_MAX: number = native.MMSG_MAX;
@@ -388,7 +389,7 @@ export function recvPool(fd: number, vlen: number, bufsize: number, flags: numbe
   if (bufsize === 0) {
     // recvfrom(0)'s rule: each message takes a datagram and returns no bytes.
     while (emptyViews.length < vlen) emptyViews.push(NO_BYTES);
-    r = fast.recvmmsgViews(fd, m.buffer, m.cap, 0, vlen, flags, control, emptyViews);
+    r = fast.recvmmsgViews(fd, m.buffer, m.cap, 0, vlen, flags, control, undefined, emptyViews, false);
   } else {
     r = pool.recvmmsg(fd, vlen, bufsize, flags, control, m.buffer, m.cap);
   }
@@ -436,6 +437,10 @@ export function received(count: number, bufsize: number): RecvmmsgResult {
 
 const MEMORY = Symbol('memory');
 const FILLED = Symbol('filled');
+const FIRST = Symbol('first');
+const CACHE = Symbol('cache');
+const SAME = Symbol('same');
+const VIEWS = Symbol('views');
 
 /**
  * What {@link Socket.recvmmsgInto} returns: how many messages arrived, and
@@ -475,6 +480,16 @@ export class RecvmmsgIntoResult {
   readonly #decoded: Array<SocketAddress | null>;
   readonly #filledIn: Int32Array;
   #fill = 0;
+  /** The views of the list as the last call checked them (never changed in place: an async call may hold it). */
+  #checked: ArrayBufferView[] = [];
+  /** How many views the next call's first recvmmsg(2) takes (see recvInto). */
+  #first = FIRST_MIN;
+  /**
+   * The views of the last calls, so that the same ones are not looked up
+   * again; made for the second call (a list given once, as a fresh array
+   * per call is, never needs it).
+   */
+  #cache: ViewCache | null = null;
 
   /** Made by recvmmsgInto() for a list of up to `cap` buffers. */
   constructor(cap: number) {
@@ -535,7 +550,40 @@ export class RecvmmsgIntoResult {
     this.#views = views;
     this.count = count;
     this.#fill = (this.#fill + 1) | 0 || 1; // never 0, the initial mark
+    this.#first = count + FIRST_SLACK > FIRST_MIN ? count + FIRST_SLACK : FIRST_MIN;
     return this;
+  }
+
+  /** Internal: the views the last calls looked up; null before the first call's results. */
+  [CACHE](): ViewCache | null {
+    if (this.#cache === null && this.#fill !== 0) this.#cache = new ViewCache(this.#m.cap);
+    return this.#cache;
+  }
+
+  /** Internal: the size of the next call's first step. */
+  [FIRST](): number {
+    return this.#first;
+  }
+
+  /**
+   * Internal: the views of `buffers` as the last call checked them, when
+   * it is the same array holding the same views (one comparison a view,
+   * where checking them again into a new array cost about 45 instructions
+   * a view, callgrind); else null.
+   */
+  [SAME](buffers: unknown): ArrayBufferView[] | null {
+    const last = this.#checked;
+    if (!Array.isArray(buffers)) return null;
+    const n = buffers.length < MMSG_MAX ? buffers.length : MMSG_MAX;
+    if (n !== last.length) return null;
+    for (let i = 0; i < n; i++) if (buffers[i] !== last[i]) return null;
+    return last;
+  }
+
+  /** Internal: the checked views of this call's list (see resultFor). */
+  [VIEWS](views?: ArrayBufferView[]): ArrayBufferView[] {
+    if (views !== undefined) this.#checked = views;
+    return this.#checked;
   }
 }
 
@@ -565,48 +613,80 @@ export function intoBuffers(buffers: unknown): ArrayBufferView[] {
   return views;
 }
 
-/** The result object for `buffers` (the list as given) of `n` views. */
-export function resultFor(buffers: unknown, n: number): RecvmmsgIntoResult {
+/**
+ * The result object for `buffers` (the list as given), and the list's
+ * views checked: `viewsOf(result)` until the next call with that list.
+ */
+export function resultFor(buffers: unknown): RecvmmsgIntoResult {
   const key = typeof buffers === 'object' && buffers !== null ? buffers : null;
   let result = key === null ? undefined : results.get(key);
+  const views = (result === undefined ? null : result[SAME](buffers)) ?? intoBuffers(buffers);
+  const n = views.length;
   // A list that grew, or a memory detached: a new result.
   if (result === undefined || result[MEMORY]().cap < n || result[MEMORY]().buffer.byteLength === 0) {
     result = new RecvmmsgIntoResult(Math.max(n, 1));
     if (key !== null) results.set(key, result);
   }
+  result[VIEWS](views);
   return result;
 }
 
-// The buffers a receive into views takes first. Finding a view's memory
-// costs native code about 225 instructions (napi_get_buffer_info and the V8
-// calls under it), and passing it one more argument about 20: a call that
-// looked up all 64 views of a batch to receive the one datagram there cost
-// 26,000 instructions against 2,500 for sendto + recvfromInto (callgrind).
-// So the first recvmmsg(2) gets the first FIRST_VIEWS views; only when it
-// fills them all and another datagram is queued (ioctl FIONREAD) does a
-// second, non-blocking one get the rest. That one cannot meet a pending
-// socket error before its first datagram; an error after it is kept for
-// the next call, by Linux's rule. An empty datagram (FIONREAD 0) right
-// after the first FIRST_VIEWS waits for the next call. 16 rather than 8:
-// between the two steps the receiver returns to user space, where a
-// sender it woke may preempt it; over AF_UNIX, whose queue holds about 10
-// datagrams (net.unix.max_dgram_qlen), 8 cost a context switch every 3
-// datagrams instead of 4 and 9% of the rate (short runs, CPU shared).
-const FIRST_VIEWS = 16;
-/** The first views, refilled by every call (a slice() per call cost 260 instructions). */
-const head: ArrayBufferView[] = [];
+/** The views that {@link resultFor} checked for `result`'s list. */
+export function viewsOf(result: RecvmmsgIntoResult): ArrayBufferView[] {
+  return result[VIEWS]();
+}
+
+// How much a receive into views takes first. Each view given to a
+// recvmmsg(2) costs whether a datagram arrives in it or not: finding its
+// memory costs native code about 290 instructions (napi_get_buffer_info
+// and the V8 calls under it, callgrind), and a call that looked up all 64
+// views of a batch to receive the one datagram there cost 26,000
+// instructions against 2,500 for sendto + recvfromInto. The list's view
+// cache (lib/view-cache.ts) spares that lookup from the second call on,
+// but a view still costs its check and its message header, about 200
+// instructions (callgrind, by parts). So the first recvmmsg(2) gets only as many views as the call before
+// received, plus FIRST_SLACK (at least FIRST_MIN, at most HEAD_VIEWS); only
+// when it fills them all and another datagram is queued (ioctl FIONREAD)
+// does a second, non-blocking one get the rest. That one cannot meet a
+// pending socket error before its first datagram; an error after it is
+// kept for the next call, by Linux's rule. An empty datagram (FIONREAD 0)
+// right after the first step waits for the next call.
+//
+// The slack keeps the second step rare: between the two steps the
+// receiver returns to user space, where a sender it woke may preempt it.
+// Over AF_UNIX, whose queue holds 11 datagrams (net.unix.max_dgram_qlen
+// 10), a receiver sharing a CPU with its sender gets 11 or 12 a call
+// (counted: 93,000 of 97,000 calls; 1.5% got more), and a fixed first step
+// of 8 cost a context switch every 3 datagrams instead of 4 and 9% of the
+// rate.
+const FIRST_MIN = 4;
+const FIRST_SLACK = 2;
 
 /** recvmmsg(2) into `views` with `result`'s memory, in two steps at most: the count, or -errno. */
 export function recvInto(fd: number, result: RecvmmsgIntoResult, views: ArrayBufferView[], flags: number, control: number): number {
-  const m = result[MEMORY]();
   const n = views.length;
-  if (n <= FIRST_VIEWS) return fast.recvmmsgViews(fd, m.buffer, m.cap, 0, n, flags, control, views);
-  for (let i = 0; i < FIRST_VIEWS; i++) head[i] = views[i]!;
-  const r = fast.recvmmsgViews(fd, m.buffer, m.cap, 0, FIRST_VIEWS, flags, control, head, true);
-  head.fill(NO_BYTES); // holds no buffer of the caller's alive
-  if (r !== FIRST_VIEWS || !fast.morePending()) return r;
-  const more = fast.recvmmsgViews(fd, m.buffer, m.cap, FIRST_VIEWS, n - FIRST_VIEWS, flags | MSG_DONTWAIT, control, views.slice(FIRST_VIEWS));
+  let first = result[FIRST]();
+  if (first > fast.HEAD_VIEWS) first = fast.HEAD_VIEWS;
+  if (n <= first) return recvStep(fd, result, views, 0, n, flags, control, false);
+  const r = recvStep(fd, result, views, 0, first, flags, control, true);
+  if (r !== first || !fast.morePending()) return r;
+  const more = recvStep(fd, result, views, first, n, flags | MSG_DONTWAIT, control, false);
   return more > 0 ? r + more : r;
+}
+
+/** One recvmmsg(2) into views [from, to), those the result's view cache holds not looked up again. */
+function recvStep(fd: number, result: RecvmmsgIntoResult, views: ArrayBufferView[], from: number, to: number, flags: number, control: number, ask: boolean): number {
+  const m = result[MEMORY]();
+  const cache = result[CACHE]();
+  if (cache === null) return fast.recvmmsgViews(fd, m.buffer, m.cap, from, to - from, flags, control, undefined, views, ask);
+  for (let tries = 0; ; tries++) {
+    const lookups = cache.mark(views, from, to, m.a[4]!);
+    const r = fast.recvmmsgViews(fd, m.buffer, m.cap, from, to - from, flags, control, cache.handle, lookups === 0 ? null : views, ask);
+    // Native code found a mark it does not hold (a call that failed before
+    // keeping what it looked up): look every view up again.
+    if (r !== fast.STALE_CACHE || tries > 0) return r;
+    cache.clear();
+  }
 }
 
 /** The result of a recvInto() that gave `count` messages (>= 0). */

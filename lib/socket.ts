@@ -1691,18 +1691,27 @@ export class Socket<F extends number = number, T extends number = number> {
    * Receives up to one datagram into each of `buffers` (any iterable of
    * writable views; the first 1024 are used) in one call, without copying
    * and without allocating per datagram: recvmmsg(2), with the blocking
-   * rules of {@link Socket.recvmmsg}. It is not a single recvmmsg(2): the
-   * first one takes up to 16 datagrams, and only when it fills all 16 and
-   * ioctl(FIONREAD) shows another queued does a second, non-blocking one
-   * take the rest, so that a call costs about what arrives rather than what
-   * `buffers` could hold (finding a buffer's memory costs native code about
-   * 225 instructions; a call with 64 buffers that got one datagram cost
-   * 26,000 instructions, 9,200 since). An empty datagram queued right after
-   * the first 16 waits for the next call. Returns a
-   * {@link RecvmmsgIntoResult}: `count`, and per message `sizes[i]`,
-   * `flags[i]` (MSG_TRUNC when the datagram did not fit its buffer, per
-   * message), `segmentSizes[i]` (UDP GRO) and `address(i)`, decoded when
-   * asked for.
+   * rules of {@link Socket.recvmmsg}. A call costs about what arrives rather
+   * than what `buffers` could hold (finding a buffer's memory costs native
+   * code about 290 instructions):
+   *
+   * - It is not a single recvmmsg(2): the first takes as many datagrams as
+   *   the call before with the same array received, plus 2 (at least 4, at
+   *   most 16), and only when it fills them all and ioctl(FIONREAD) shows
+   *   another queued does a second, non-blocking one take the rest. An
+   *   empty datagram queued right after the first step waits for the next
+   *   call.
+   * - Given the same buffers as the call before, it does not look their
+   *   memory up again: a buffer is looked up again when the array holds
+   *   another object at its place, or when its length (read with
+   *   %TypedArray%.prototype's getter) changed, as it does when its
+   *   ArrayBuffer is detached or resized. A DataView is looked up every
+   *   time.
+   *
+   * Returns a {@link RecvmmsgIntoResult}: `count`, and per message
+   * `sizes[i]`, `flags[i]` (MSG_TRUNC when the datagram did not fit its
+   * buffer, per message), `segmentSizes[i]` (UDP GRO) and `address(i)`,
+   * decoded when asked for.
    *
    * The result object belongs to the `buffers` array: each call with the
    * same array refills and returns the same object, as it refills the
@@ -1714,11 +1723,11 @@ export class Socket<F extends number = number, T extends number = number> {
    */
   recvmmsgInto(buffers: Iterable<ArrayBufferView>, flags = 0): RecvmmsgIntoResult {
     Socket.#brand(this);
-    const views = mmsg.intoBuffers(buffers);
+    const result = mmsg.resultFor(buffers);
+    const views = mmsg.viewsOf(result);
     if (flags !== 0) v.int32(flags, 'flags');
     const h = this.#h;
     const control = mmsg.controlFor(h.family, h.type);
-    const result = mmsg.resultFor(buffers, views.length);
     let n = mmsg.recvInto(h.fd, result, views, flags, control);
     if (n < 0) n = this.#recvmmsgIntoWait(n, result, views, flags, control);
     return mmsg.filled(result, views, n);
@@ -1834,11 +1843,11 @@ export class Socket<F extends number = number, T extends number = number> {
     try {
       Socket.#brand(this);
       const [flags = 0, options] = withOptions(rest, 1) as [number | undefined, AsyncOptions | undefined];
-      const views = mmsg.intoBuffers(buffers);
+      const result = mmsg.resultFor(buffers);
+      const views = mmsg.viewsOf(result);
       const f = v.int32(flags, 'flags') | MSG_DONTWAIT;
       const h = this.#h;
       const control = mmsg.controlFor(h.family, h.type);
-      const result = mmsg.resultFor(buffers, views.length);
       // The views' sizes, taken when the call starts to wait (see sendmmsgAsync).
       let sizes: Int32Array | null = null;
       let tried = false;

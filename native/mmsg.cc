@@ -18,8 +18,11 @@
 //   A2     the UDP_GRO segment size (0: none)  the index of message i's view
 //                                             (frame[6] = 1)
 //   A3     msg_namelen                       the length of name slot k
-//   A4     where the pool copied message i   -
-//          in the small-results slab (-1: not copied)
+//   A4     recvmmsgPool: where the pool      -
+//          copied message i in the small-
+//          results slab (-1: not copied);
+//          recvmmsgViews, in: message i's
+//          view cache mark (see there)
 //   A5     the first message of the run of   -
 //          messages from the same sender that i belongs to
 //   names  the sender of message i           the sockaddr of name slot k
@@ -50,6 +53,7 @@ constexpr size_t kNameSize = sizeof(sockaddr_storage);
 constexpr size_t kArrays = 6;
 constexpr double kNoSlab = -65536;    // as native/io.cc: a pool slab too short (detached)
 constexpr double kNoMemory = -65537;  // an mmsg memory too short (detached)
+constexpr double kStaleCache = -65538;  // a view cache mark that does not match (lib/view-cache.ts)
 
 // The mmsg memory of a call, checked against its capacity.
 struct Memory {
@@ -307,21 +311,96 @@ napi_value Sendmmsg(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// recvmmsgViews(mem, ...views): recvmmsg(2) of up to the frame's count of
-// messages, message start + i (start: frame slot 1) into views[i]: frame
-// fd, flags, count, start, control bytes -> result; A0-A3, A5 and the
-// names filled for each message received. Given frame[6] = 1 (lib/ has
-// more views to offer), a call that filled all its views sets frame[6] to
-// 1 when another datagram is queued (ioctl FIONREAD), else 0: lib/ then
-// makes a second, non-blocking call for the rest (lib/mmsg.ts recvInto).
+// The memory of the views a receive list gave its last calls, one slot per
+// message index, each with the tag lib/ gave that lookup (lib/view-cache.ts
+// decides when a view is still the one looked up). Native memory, out of
+// JavaScript's reach; freed with the External that holds it.
+struct ViewCache {
+  explicit ViewCache(size_t cap) : iov(cap, iovec{nullptr, 0}), tag(cap, 0) {}
+  std::vector<iovec> iov;
+  std::vector<int32_t> tag;  // 0: nothing kept
+};
+
+// viewCache(cap): a new, empty view cache of `cap` slots, as an External.
+napi_value NewViewCache(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, nullptr, nullptr);
+  double cap = -1;
+  if (argc < 1 || napi_get_value_double(env, arg, &cap) != napi_ok || !(cap >= 0 && cap <= sys::kMaxBatch)) {
+    napi_throw_range_error(env, nullptr, "bsdsock: view cache size out of range");
+    return nullptr;
+  }
+  auto* cache = new ViewCache(static_cast<size_t>(cap));
+  napi_value out;
+  if (napi_create_external(
+          env, cache, [](napi_env, void* data, void*) { delete static_cast<ViewCache*>(data); }, nullptr, &out) != napi_ok) {
+    delete cache;
+    return nullptr;
+  }
+  return out;
+}
+
+// The iovecs of messages [from, to), the views that need a lookup at
+// sc.args[first + (i - from)]. With a cache, message i's mark (A4[i])
+// says where its memory comes from: a tag > 0, the cache's slot i, which
+// must hold that tag; minus a tag, a lookup kept in slot i under that tag;
+// 0, a lookup not kept. Without one, every view is looked up. False with
+// a TypeError or RangeError pending, or with kStaleCache as the result.
+bool CachedViews(napi_env env, Scratch& sc, size_t first, size_t views, size_t from, size_t to, ViewCache* cache,
+                 const Memory& m, double* f) {
+  iovec* iov = sc.iov.data();
+  for (size_t i = from; i < to; i++) {
+    const int32_t mark = cache != nullptr ? m.a[4][i] : 0;
+    const bool slot = cache != nullptr && i < cache->tag.size();
+    if (mark > 0) {
+      if (!slot || cache->tag[i] != mark) {
+        f[7] = kStaleCache;
+        return false;
+      }
+      iov[i] = cache->iov[i];
+      continue;
+    }
+    const size_t arg = i - from;
+    if (arg >= views) {
+      napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
+      return false;
+    }
+    uint8_t* data = nullptr;
+    size_t len = 0;
+    if (const char* bad = LookupView(env, sc.args[first + arg], &data, &len)) {
+      napi_throw_type_error(env, nullptr, bad);
+      return false;
+    }
+    iov[i] = iovec{data, len};
+    if (mark < 0 && mark != INT32_MIN && slot) {
+      cache->iov[i] = iov[i];
+      cache->tag[i] = -mark;
+    }
+  }
+  return true;
+}
+
+// recvmmsgViews(mem, cache, ...views): recvmmsg(2) of up to the frame's
+// count of messages, message start + i (start: frame slot 1) into
+// views[i], or into the memory `cache` (an External from viewCache, or
+// undefined for none) kept for it (see CachedViews): frame fd, flags,
+// count, start, control bytes -> result (kStaleCache: lib/ forgets its
+// cache and asks again); A0-A3, A5 and the names filled for each message
+// received. Given frame[6] = 1 (lib/ has more views to offer), a call that
+// filled all its views sets frame[6] to 1 when another datagram is queued
+// (ioctl FIONREAD), else 0: lib/ then makes a second, non-blocking call for
+// the rest (lib/mmsg.ts recvInto).
 napi_value RecvmmsgViews(napi_env env, napi_callback_info info) {
   FastState* s;
   Scratch& sc = TheScratch();
-  const size_t views = Args(env, info, sc, 1, true, &s);
+  const size_t views = Args(env, info, sc, 2, true, &s);
   double* f = s->frame;
   Memory m;
   size_t control;
   if (!GetMemory(env, sc.args[0], f, &m) || !ControlSize(env, f, &control)) return nullptr;
+  void* external = nullptr;
+  ViewCache* cache = napi_get_value_external(env, sc.args[1], &external) == napi_ok ? static_cast<ViewCache*>(external) : nullptr;
   const size_t n = static_cast<size_t>(f[12]);
   const double at = f[1];
   if (!(at >= 0 && at + static_cast<double>(n) <= static_cast<double>(m.cap))) {
@@ -329,14 +408,10 @@ napi_value RecvmmsgViews(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const size_t start = static_cast<size_t>(at);
-  if (n > views) {
-    napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
-    return nullptr;
-  }
   const bool ask = f[6] == 1;
   f[6] = 0;
   Iovecs(sc, start + n);
-  if (!Views(env, sc, 1, start, start + n)) return nullptr;
+  if (!CachedViews(env, sc, 2, views, start, start + n, cache, m, f)) return nullptr;
   sys::mmsghdr* msgs = Headers(sc, start + n, start, start + n);
   unsigned char* ctrl = control > 0 ? Control(sc, (start + n) * control) : nullptr;
   PrepareReceive(msgs, start, start + n, m, ctrl, control);
@@ -429,7 +504,8 @@ void InitMmsg(Napi::Env env, Napi::Object exports, FastState* state) {
     const char* name;
     napi_callback cb;
   };
-  for (const Fn& fn : {Fn{"sendmmsg", Sendmmsg}, Fn{"recvmmsgViews", RecvmmsgViews}, Fn{"recvmmsgPool", RecvmmsgPool}}) {
+  for (const Fn& fn : {Fn{"sendmmsg", Sendmmsg}, Fn{"recvmmsgViews", RecvmmsgViews}, Fn{"recvmmsgPool", RecvmmsgPool},
+                       Fn{"viewCache", NewViewCache}}) {
     napi_value fnv;
     napi_create_function(env, fn.name, NAPI_AUTO_LENGTH, fn.cb, state, &fnv);
     exports.Set(fn.name, Napi::Value(env, fnv));

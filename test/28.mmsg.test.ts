@@ -338,22 +338,33 @@ describe('28 batched datagrams: sendmmsg, recvmmsg, GSO and GRO', function () {
       assert.equal(r.recvmmsgInto([Buffer.alloc(4)], MSG_TRUNC).sizes[0], 10);
     });
 
-    it('recvmmsgInto takes what is queued past its first 16 buffers, in order; an empty datagram there waits for the next call', () => {
+    it('recvmmsgInto takes what is queued past its first step, in order; an empty datagram right after that step waits for the next call', () => {
       const r = udp();
       const s = udp();
       const to = r.getsockname();
       const bufs = Array.from({ length: 32 }, () => Buffer.alloc(8));
+      // A new list's first step takes 4 buffers; the rest come in a second.
       s.sendmmsg(Array.from({ length: 28 }, (_, i) => [`d${i}`, to] as const));
       const res = r.recvmmsgInto(bufs);
       assert.equal(res.count, 28);
       assert.deepEqual(bufs.slice(0, 28).map((b, i) => b.toString('utf8', 0, res.sizes[i])), Array.from({ length: 28 }, (_, i) => `d${i}`));
       assert.equal(res.address(27)?.toString(), s.getsockname().toString());
-      // Exactly 16, then an empty datagram, then one more: the second step
-      // sees nothing it can tell from an empty queue (FIONREAD is 0).
+      // After 28, the first step takes 16 (its most): exactly 16, then an
+      // empty datagram, then one more: the second step sees nothing it can
+      // tell from an empty queue (FIONREAD is 0).
       s.sendmmsg([...Array.from({ length: 16 }, (_, i) => [`e${i}`, to] as const), ['', to], ['last', to]]);
       assert.equal(r.recvmmsgInto(bufs).count, 16);
-      const rest = r.recvmmsgInto(bufs);
+      let rest = r.recvmmsgInto(bufs);
       assert.deepEqual([rest.count, rest.sizes[0], bufs[1]!.toString('utf8', 0, rest.sizes[1])], [2, 0, 'last']);
+      // After 2, the first step takes 4: a burst of 10 still comes whole.
+      s.sendmmsg(Array.from({ length: 10 }, (_, i) => [`f${i}`, to] as const));
+      rest = r.recvmmsgInto(bufs);
+      assert.deepEqual(bufs.slice(0, rest.count).map((b, i) => b.toString('utf8', 0, rest.sizes[i])), Array.from({ length: 10 }, (_, i) => `f${i}`));
+      // After 10, it takes 12: the empty datagram's place moves with it.
+      s.sendmmsg([...Array.from({ length: 12 }, (_, i) => [`g${i}`, to] as const), ['', to], ['end', to]]);
+      assert.equal(r.recvmmsgInto(bufs).count, 12);
+      rest = r.recvmmsgInto(bufs);
+      assert.deepEqual([rest.count, rest.sizes[0], bufs[1]!.toString('utf8', 0, rest.sizes[1])], [2, 0, 'end']);
     });
 
     it('recvmmsgInto checks its buffers: writable views, the first 1024 used', function () {
