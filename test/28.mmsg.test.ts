@@ -338,6 +338,23 @@ describe('28 batched datagrams: sendmmsg, recvmmsg, GSO and GRO', function () {
       assert.equal(r.recvmmsgInto([Buffer.alloc(4)], MSG_TRUNC).sizes[0], 10);
     });
 
+    it('recvmmsgInto gives each datagram its own sender, from peers interleaved, asked in any order, call after call', () => {
+      const r = udp();
+      const a = udp();
+      const b = udp();
+      const to = r.getsockname();
+      const bufs = Array.from({ length: 8 }, () => Buffer.alloc(8));
+      const expect = (senders: Socket[]) => senders.map((p) => p.getsockname());
+      for (const order of [[a, a, b, a, b, b], [b, a, a, a, b, a, b]]) {
+        for (const p of order) p.sendto('x', to);
+        const res = r.recvmmsgInto(bufs);
+        assert.equal(res.count, order.length);
+        // The last one first: the runs before it are found on the way.
+        const got = Array.from({ length: res.count }, (_, i) => res.count - 1 - i).map((i) => res.address(i));
+        assert.deepEqual(got.reverse(), expect(order));
+      }
+    });
+
     it('recvmmsgInto takes what is queued past its first step, in order; an empty datagram right after that step waits for the next call', () => {
       const r = udp();
       const s = udp();
