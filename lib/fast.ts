@@ -208,8 +208,7 @@ export const HEAD_VIEWS = 16;
  * keeps for it, as `mem`'s A4 marks say; undefined: no cache; `views`
  * null: the cache gives every one), with `control` bytes of control buffer
  * each (0: none): the count, -errno, or STALE_CACHE; sizes, flags, GRO
- * segment sizes and senders in `mem`, and given `runs` which messages come
- * from the sender of the one before (native/mmsg.cc A5). Given `ask`, {@link morePending}
+ * segment sizes and senders in `mem`. Given `ask`, {@link morePending}
  * then says whether a call that filled all `n` left another datagram
  * queued.
  *
@@ -229,11 +228,9 @@ export function recvmmsgViews(
   cache: unknown,
   views: ArrayBufferView[] | null,
   ask: boolean,
-  runs: boolean,
 ): number {
   F[0] = fd;
   F[1] = start;
-  F[2] = runs ? 1 : 0;
   F[3] = flags;
   F[6] = ask ? 1 : 0;
   F[9] = control;

@@ -389,7 +389,7 @@ export function recvPool(fd: number, vlen: number, bufsize: number, flags: numbe
   if (bufsize === 0) {
     // recvfrom(0)'s rule: each message takes a datagram and returns no bytes.
     while (emptyViews.length < vlen) emptyViews.push(NO_BYTES);
-    r = fast.recvmmsgViews(fd, m.buffer, m.cap, 0, vlen, flags, control, undefined, emptyViews, false, true);
+    r = fast.recvmmsgViews(fd, m.buffer, m.cap, 0, vlen, flags, control, undefined, emptyViews, false);
   } else {
     r = pool.recvmmsg(fd, vlen, bufsize, flags, control, m.buffer, m.cap);
   }
@@ -474,14 +474,8 @@ export class RecvmmsgIntoResult {
   readonly segmentSizes: Uint32Array;
   readonly #m: MmsgMemory;
   #views: ArrayBufferView[] = [];
-  /**
-   * For each message, the first message of its run from the same sender
-   * (native/mmsg.cc A5), found here when address() is first asked, for
-   * the messages up to #runsTo (native code finding them for every
-   * message cost about 60 instructions a datagram, callgrind).
-   */
+  /** For each message, the first message of its run from the same sender (native/mmsg.cc A5). */
   readonly #same: Int32Array;
-  #runsTo = 0;
   /** The addresses decoded for this fill: valid where #filledIn holds #fill. */
   readonly #decoded: Array<SocketAddress | null>;
   readonly #filledIn: Int32Array;
@@ -519,7 +513,6 @@ export class RecvmmsgIntoResult {
     // Each run of messages from one sender is decoded once (callgrind: a
     // decode through the address cache cost about 430 instructions, this
     // about 50).
-    if (i >= this.#runsTo) this.#findRuns(i + 1);
     const j = this.#same[i]!;
     let address: SocketAddress | null;
     if (this.#filledIn[j] === this.#fill) {
@@ -542,22 +535,6 @@ export class RecvmmsgIntoResult {
     return groSegments(v.viewBuffer(this.#views[i]!).subarray(0, n), this.segmentSizes[i]!);
   }
 
-  /** Fills #same up to message `to` (excluded): message k's run starts where k - 1's does when it has k - 1's sender. */
-  #findRuns(to: number): void {
-    const m = this.#m;
-    const same = this.#same;
-    const lengths = m.a[3]!;
-    const bytes = m.bytes;
-    for (let k = this.#runsTo; k < to; k++) {
-      const len = lengths[k]!;
-      let run = k > 0 && lengths[k - 1] === len;
-      const at = m.namesAt * 4 + k * NAME_SIZE;
-      for (let b = 0; run && b < len; b++) run = bytes[at + b] === bytes[at - NAME_SIZE + b];
-      same[k] = run ? same[k - 1]! : k;
-    }
-    this.#runsTo = to;
-  }
-
   #index(i: unknown): void {
     if (typeof i === 'number' && i >>> 0 === i && i < this.count) return;
     if (v.size(i, 'i') >= this.count) throw v.outOfRange('i', `an integer >= 0 and < ${this.count} (the count received)`, i);
@@ -573,7 +550,6 @@ export class RecvmmsgIntoResult {
     this.#views = views;
     this.count = count;
     this.#fill = (this.#fill + 1) | 0 || 1; // never 0, the initial mark
-    this.#runsTo = 0;
     this.#first = count + FIRST_SLACK > FIRST_MIN ? count + FIRST_SLACK : FIRST_MIN;
     return this;
   }
@@ -702,10 +678,10 @@ export function recvInto(fd: number, result: RecvmmsgIntoResult, views: ArrayBuf
 function recvStep(fd: number, result: RecvmmsgIntoResult, views: ArrayBufferView[], from: number, to: number, flags: number, control: number, ask: boolean): number {
   const m = result[MEMORY]();
   const cache = result[CACHE]();
-  if (cache === null) return fast.recvmmsgViews(fd, m.buffer, m.cap, from, to - from, flags, control, undefined, views, ask, false);
+  if (cache === null) return fast.recvmmsgViews(fd, m.buffer, m.cap, from, to - from, flags, control, undefined, views, ask);
   for (let tries = 0; ; tries++) {
     const lookups = cache.mark(views, from, to, m.a[4]!);
-    const r = fast.recvmmsgViews(fd, m.buffer, m.cap, from, to - from, flags, control, cache.handle, lookups === 0 ? null : views, ask, false);
+    const r = fast.recvmmsgViews(fd, m.buffer, m.cap, from, to - from, flags, control, cache.handle, lookups === 0 ? null : views, ask);
     // Native code found a mark it does not hold (a call that failed before
     // keeping what it looked up): look every view up again.
     if (r !== fast.STALE_CACHE || tries > 0) return r;

@@ -25,7 +25,6 @@
 //          view cache mark (see there)
 //   A5     the first message of the run of   -
 //          messages from the same sender that i belongs to
-//          (recvmmsgViews: only given frame[2] = 1)
 //   names  the sender of message i           the sockaddr of name slot k
 //
 // Frame slots used (binding.h): 0 fd, 3 flags, 7 the result (a count or
@@ -203,9 +202,8 @@ void PrepareReceive(sys::mmsghdr* msgs, size_t from, size_t to, const Memory& m,
   }
 }
 
-// The results of messages [from, to) of a receive into the mmsg memory;
-// A5, the runs from one sender, only when asked (`runs`).
-void StoreReceived(sys::mmsghdr* msgs, size_t from, size_t to, const Memory& m, bool runs) {
+// The results of messages [from, to) of a receive into the mmsg memory.
+void StoreReceived(sys::mmsghdr* msgs, size_t from, size_t to, const Memory& m) {
   for (size_t i = from; i < to; i++) {
     msghdr& h = msgs[i].msg_hdr;
     m.a[0][i] = static_cast<int32_t>(msgs[i].msg_len);
@@ -214,7 +212,6 @@ void StoreReceived(sys::mmsghdr* msgs, size_t from, size_t to, const Memory& m, 
     // A peer without an address (an unbound AF_UNIX socket) gives 0.
     const size_t len = h.msg_namelen > kNameSize ? kNameSize : h.msg_namelen;
     m.a[3][i] = static_cast<int32_t>(len);
-    if (!runs) continue;
     // A batch usually comes from one peer, or a few in runs: lib/ decodes
     // each run's address once.
     const bool same = i > 0 && static_cast<size_t>(m.a[3][i - 1]) == len &&
@@ -388,8 +385,7 @@ bool CachedViews(napi_env env, Scratch& sc, size_t first, size_t views, size_t f
 // count of messages, message start + i (start: frame slot 1) into
 // views[i], or into the memory `cache` (an External from viewCache, or
 // undefined for none) kept for it (see CachedViews): frame fd, flags,
-// count, start, control bytes, whether to fill A5 (2: 1 to fill it;
-// recvmmsgInto's results find their runs when asked) -> result (kStaleCache: lib/ forgets its
+// count, start, control bytes -> result (kStaleCache: lib/ forgets its
 // cache and asks again); A0-A3, A5 and the names filled for each message
 // received. Given frame[6] = 1 (lib/ has more views to offer), a call that
 // filled all its views sets frame[6] to 1 when another datagram is queued
@@ -423,7 +419,7 @@ napi_value RecvmmsgViews(napi_env env, napi_callback_info info) {
   const int r = sys::recvmmsg(fd, msgs + start, static_cast<unsigned>(n), SlotInt(f[3], 0));
   f[7] = r;
   if (r <= 0) return nullptr;
-  StoreReceived(msgs, start, start + static_cast<size_t>(r), m, f[2] == 1);
+  StoreReceived(msgs, start, start + static_cast<size_t>(r), m);
   if (ask && r == static_cast<int>(n) && sys::pending(fd) > 0) f[6] = 1;
   return nullptr;
 }
@@ -472,7 +468,7 @@ napi_value RecvmmsgPool(napi_env env, napi_callback_info info) {
   const int r = sys::recvmmsg(SlotInt(f[0]), msgs, static_cast<unsigned>(n), SlotInt(f[3], 0));
   f[7] = r;
   if (r <= 0) return nullptr;
-  StoreReceived(msgs, 0, static_cast<size_t>(r), m, true);
+  StoreReceived(msgs, 0, static_cast<size_t>(r), m);
   // The copies to the small-results slab.
   void* small_base = nullptr;
   size_t small_bytes = 0;

@@ -151,15 +151,15 @@ describe('29 recvmmsgInto looks up a view once per list and again when it may ha
     // code does not hold.
     const marks = m.a[4]!;
     marks[0] = 7;
-    assert.equal(fast.recvmmsgViews(r.fileno(), m.buffer, m.cap, 0, 1, 0, 0, cache.handle, null, false, false), fast.STALE_CACHE);
+    assert.equal(fast.recvmmsgViews(r.fileno(), m.buffer, m.cap, 0, 1, 0, 0, cache.handle, null, false), fast.STALE_CACHE);
     assert.equal(buf.toString('latin1', 0, 4), '\0\0\0\0');
     // Marked by the cache, it is looked up, kept, then given by the cache.
     assert.equal(cache.mark([buf], 0, 1, marks), 1);
-    assert.equal(fast.recvmmsgViews(r.fileno(), m.buffer, m.cap, 0, 1, 0, 0, cache.handle, [buf], false, false), 1);
+    assert.equal(fast.recvmmsgViews(r.fileno(), m.buffer, m.cap, 0, 1, 0, 0, cache.handle, [buf], false), 1);
     assert.equal(buf.toString('latin1', 0, 4), 'data');
     s.sendto('more', r.getsockname());
     assert.equal(cache.mark([buf], 0, 1, marks), 0);
-    assert.equal(fast.recvmmsgViews(r.fileno(), m.buffer, m.cap, 0, 1, 0, 0, cache.handle, null, false, false), 1);
+    assert.equal(fast.recvmmsgViews(r.fileno(), m.buffer, m.cap, 0, 1, 0, 0, cache.handle, null, false), 1);
     assert.equal(buf.toString('latin1', 0, 4), 'more');
   });
 
