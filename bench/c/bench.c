@@ -64,7 +64,11 @@
  *       protocol with 64- or 1200-byte datagrams, moved 64 at a time with
  *       sendmmsg(2)/recvmmsg(2); gso64 and gso1200 send UDP GSO buffers
  *       (UDP_SEGMENT) and receive with UDP_GRO, splitting by the segment
- *       size. The same JSON line as dgram.
+ *       size. The same JSON line as dgram. With BENCH_RECV_SPIN=<k> in
+ *       its environment, the batch server spins k iterations of the spin
+ *       loop (about 0.53 ns each here) per datagram after each recvmmsg:
+ *       how a receiver's time in user space changes the rate over AF_UNIX
+ *       (bench/README.md, Batched datagrams).
  *   bench spin <count>
  *       a loop of count iterations of about one cycle each on an idle core
  *       (see spin() below), which the suite runs between rounds to see how
@@ -428,6 +432,8 @@ static int batch_server(const char *workload, const char *transport, const char 
     struct cmsghdr align;
   } ctrl[BATCH];
   uint64_t count = 0;
+  const char *spin_env = getenv("BENCH_RECV_SPIN");
+  const long spin_per = spin_env != NULL ? atol(spin_env) : 0;
   for (;;) {
     memset(msgs, 0, sizeof msgs);
     for (int i = 0; i < BATCH; i++) {
@@ -444,6 +450,10 @@ static int batch_server(const char *workload, const char *transport, const char 
     if (n < 0) {
       if (errno == EINTR) continue;
       die("recvmmsg");
+    }
+    if (spin_per > 0) {
+      volatile long x = 0;
+      for (long k = 0; k < spin_per * n; k++) x += k;
     }
     for (int i = 0; i < n; i++) {
       const char *d = bufs + i * each;
