@@ -550,7 +550,7 @@ export class RecvmmsgIntoResult {
     this.#views = views;
     this.count = count;
     this.#fill = (this.#fill + 1) | 0 || 1; // never 0, the initial mark
-    this.#first = count + FIRST_SLACK > FIRST_MIN ? count + FIRST_SLACK : FIRST_MIN;
+    this.#first = Math.min(Math.max(count + FIRST_SLACK, FIRST_MIN), fast.HEAD_VIEWS);
     return this;
   }
 
@@ -595,7 +595,7 @@ const results = new WeakMap<object, RecvmmsgIntoResult>();
  * recvmmsgInto()'s `buffers`, checked (any iterable of writable views),
  * the first MMSG_MAX of them kept, as the kernel would.
  */
-export function intoBuffers(buffers: unknown): ArrayBufferView[] {
+function intoBuffers(buffers: unknown): ArrayBufferView[] {
   // An array, the usual case, in a plain loop (see outgoing()); the name is
   // made only for what is not a view (a string per buffer cost 220
   // instructions, callgrind).
@@ -644,9 +644,9 @@ export function viewsOf(result: RecvmmsgIntoResult): ArrayBufferView[] {
 // instructions against 2,500 for sendto + recvfromInto. The list's view
 // cache (lib/view-cache.ts) spares that lookup from the second call on,
 // but a view still costs its check and its message header, about 200
-// instructions (callgrind, by parts). So the first recvmmsg(2) gets only as many views as the call before
-// received, plus FIRST_SLACK (at least FIRST_MIN, at most HEAD_VIEWS); only
-// when it fills them all and another datagram is queued (ioctl FIONREAD)
+// instructions (callgrind, by parts). So the first recvmmsg(2) gets only
+// as many views as the call before received, plus FIRST_SLACK (at least
+// FIRST_MIN, at most HEAD_VIEWS); only when it fills them all and another datagram is queued (ioctl FIONREAD)
 // does a second, non-blocking one get the rest. That one cannot meet a
 // pending socket error before its first datagram; an error after it is
 // kept for the next call, by Linux's rule. An empty datagram (FIONREAD 0)
@@ -665,8 +665,7 @@ const FIRST_SLACK = 2;
 /** recvmmsg(2) into `views` with `result`'s memory, in two steps at most: the count, or -errno. */
 export function recvInto(fd: number, result: RecvmmsgIntoResult, views: ArrayBufferView[], flags: number, control: number): number {
   const n = views.length;
-  let first = result[FIRST]();
-  if (first > fast.HEAD_VIEWS) first = fast.HEAD_VIEWS;
+  const first = result[FIRST]();
   if (n <= first) return recvStep(fd, result, views, 0, n, flags, control, false);
   const r = recvStep(fd, result, views, 0, first, flags, control, true);
   if (r !== first || !fast.morePending()) return r;

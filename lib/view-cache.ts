@@ -18,7 +18,8 @@
 // good, so the garbage collector no longer moves it. The cache holds the
 // views themselves, so their memory lives as long as it does. A DataView
 // has no such getter: it is looked up on every call. The check costs about
-// 5 ns a view.
+// 140 instructions a view (callgrind), 8 ns in a loop here, against 290
+// instructions for the lookup.
 
 import { types } from 'node:util';
 import { native } from './binding';
@@ -54,9 +55,8 @@ export class ViewCache {
    * DataView (look it up). Returns how many need a lookup.
    */
   mark(views: ArrayBufferView[], from: number, to: number, marks: Int32Array): number {
-    // Locals, and the rare case out of line: 145 instructions a view when
-    // this loop read the private fields and kept views itself, about 80 now
-    // (callgrind), most of it the getter's call.
+    // Most of a view's cost is the getter's call, which V8 (Node 20) does
+    // not inline when made through a saved reference.
     const kept = this.#views;
     const lengths = this.#lengths;
     const tags = this.#tags;

@@ -126,19 +126,26 @@ void Iovecs(Scratch& sc, size_t n) {
   if (sc.iov.size() < n) sc.iov.resize(n);
 }
 
+// The view `v` as an iovec; false with a TypeError pending for a value
+// that is not a view.
+bool ViewIovec(napi_env env, napi_value v, iovec* out) {
+  uint8_t* data = nullptr;
+  size_t len = 0;
+  if (const char* bad = LookupView(env, v, &data, &len)) {
+    napi_throw_type_error(env, nullptr, bad);
+    return false;
+  }
+  *out = iovec{data, len};
+  return true;
+}
+
 // The views of messages [from, to), the first at sc.args[first], as
 // iovecs (room made by Iovecs); false with a TypeError pending for one that
 // is not a view.
 bool Views(napi_env env, Scratch& sc, size_t first, size_t from, size_t to) {
   iovec* iov = sc.iov.data();
   for (size_t i = from; i < to; i++) {
-    uint8_t* data = nullptr;
-    size_t len = 0;
-    if (const char* bad = LookupView(env, sc.args[first + (i - from)], &data, &len)) {
-      napi_throw_type_error(env, nullptr, bad);
-      return false;
-    }
-    iov[i] = iovec{data, len};
+    if (!ViewIovec(env, sc.args[first + (i - from)], &iov[i])) return false;
   }
   return true;
 }
@@ -366,13 +373,7 @@ bool CachedViews(napi_env env, Scratch& sc, size_t first, size_t views, size_t f
       napi_throw_range_error(env, nullptr, "bsdsock: fewer views than messages");
       return false;
     }
-    uint8_t* data = nullptr;
-    size_t len = 0;
-    if (const char* bad = LookupView(env, sc.args[first + arg], &data, &len)) {
-      napi_throw_type_error(env, nullptr, bad);
-      return false;
-    }
-    iov[i] = iovec{data, len};
+    if (!ViewIovec(env, sc.args[first + arg], &iov[i])) return false;
     if (mark < 0 && mark != INT32_MIN && slot) {
       cache->iov[i] = iov[i];
       cache->tag[i] = -mark;

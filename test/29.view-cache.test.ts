@@ -122,6 +122,13 @@ describe('29 recvmmsgInto looks up a view once per list and again when it may ha
     send(s, 'three', 'four');
     const res = r.recvmmsgInto(bufs);
     assert.deepEqual([res.count, fresh.toString('latin1', 0, res.sizes[0]), old.toString('latin1', 0, 3)], [2, 'three', 'one']);
+    // What replaces a buffer is checked again: a non-view fails the call,
+    // naming it, before any syscall.
+    (bufs as unknown[])[1] = 'not a view';
+    send(s, 'five');
+    assert.throws(() => r.recvmmsgInto(bufs), (err: Error & { code?: string }) => err instanceof TypeError && err.code === 'ERR_INVALID_ARG_TYPE' && /buffers\[1\]/.test(err.message));
+    bufs[1] = Buffer.alloc(8);
+    assert.equal(fresh.toString('latin1', 0, r.recvmmsgInto(bufs).sizes[0]), 'five');
   });
 
   it('a view given twice, a DataView and other typed arrays, over several calls', () => {
